@@ -1,0 +1,63 @@
+#ifndef REDIAL_BACKOFF_DECORRELATED_JITTER_HPP
+#define REDIAL_BACKOFF_DECORRELATED_JITTER_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/detail/check.hpp>
+#include <redial/detail/saturate.hpp>
+#include <redial/random.hpp>
+
+#include <chrono>
+#include <cstdint>
+
+namespace redial {
+
+/// AWS "decorrelated jitter": sleep = min(cap, U(base, 3·sleep)), starting from sleep = base.
+/// Each delay depends on the previous one, so a fleet spreads out without a separate jitter
+/// step. The generator is owned by value: a copy repeats the original's sequence, so seed each
+/// client's copy (seed()) when one configured policy is copied across a fleet.
+template <seedable_generator Generator = default_generator>
+class basic_decorrelated_jitter {
+public:
+    /// base 1s, cap 30s, seeded from std::random_device.
+    basic_decorrelated_jitter() = default;
+    /// Throws config_error unless 0 < base <= max. Seeded from std::random_device.
+    basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max)
+        : base_(detail::require_positive("decorrelated_jitter base", base)), max_(max),
+          sleep_(base) {
+        detail::require_not_above("decorrelated_jitter base", base, "max", max);
+    }
+    /// As above, with an explicit seed for a reproducible sequence.
+    basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max,
+                              std::uint64_t seed)
+        : basic_decorrelated_jitter(base, max) {
+        gen_.seed(seed);
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds next() noexcept {
+        const std::chrono::nanoseconds upper = detail::sat_mul(sleep_, std::int64_t{3});
+        const double span = static_cast<double>((upper - base_).count());
+        const std::chrono::nanoseconds d =
+            detail::sat_add(base_, detail::from_double(span * detail::unit_interval(gen_)));
+        sleep_ = d < max_ ? d : max_;
+        return sleep_;
+    }
+    void reset() noexcept { sleep_ = base_; }
+    void seed(std::uint64_t s) noexcept { gen_.seed(s); }
+
+    [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept { return base_; }
+    [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept { return max_; }
+    [[nodiscard]] const Generator& generator() const noexcept { return gen_; }
+
+private:
+    std::chrono::nanoseconds base_{std::chrono::seconds{1}};
+    std::chrono::nanoseconds max_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds sleep_{base_};
+    Generator gen_{};
+};
+
+using decorrelated_jitter = basic_decorrelated_jitter<>;
+static_assert(backoff_policy<decorrelated_jitter>);
+
+} // namespace redial
+
+#endif

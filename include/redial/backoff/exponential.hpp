@@ -1,0 +1,54 @@
+#ifndef REDIAL_BACKOFF_EXPONENTIAL_HPP
+#define REDIAL_BACKOFF_EXPONENTIAL_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/detail/check.hpp>
+#include <redial/detail/saturate.hpp>
+
+#include <chrono>
+
+namespace redial {
+
+/// initial, initial·m, initial·m², ... capped at max; the multiplier may be fractional
+/// (gRPC: 1.6). Each step is rounded to the nearest nanosecond and saturates. Defaults are the
+/// seeds': 1s, ×2, 30s, giving 1, 2, 4, 8, 16, 30, 30, ...
+class exponential_backoff {
+public:
+    exponential_backoff() noexcept = default;
+    /// Throws config_error unless 0 < initial <= max and multiplier >= 1 (finite).
+    exponential_backoff(std::chrono::nanoseconds initial, double multiplier,
+                        std::chrono::nanoseconds max)
+        : initial_(detail::require_positive("exponential_backoff initial", initial)), max_(max),
+          current_(initial),
+          multiplier_(detail::require_at_least("exponential_backoff multiplier", multiplier, 1.0)) {
+        detail::require_not_above("exponential_backoff initial", initial, "max", max);
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds next() noexcept {
+        const std::chrono::nanoseconds d = current_;
+        if (current_ < max_) {
+            const std::chrono::nanoseconds grown = detail::sat_mul(current_, multiplier_);
+            current_ = grown < max_ ? grown : max_;
+        }
+        return d;
+    }
+    void reset() noexcept { current_ = initial_; }
+
+    [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept { return initial_; }
+    [[nodiscard]] double multiplier() const noexcept { return multiplier_; }
+    [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept { return max_; }
+
+    friend bool operator==(const exponential_backoff&, const exponential_backoff&) = default;
+
+private:
+    std::chrono::nanoseconds initial_{std::chrono::seconds{1}};
+    std::chrono::nanoseconds max_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds current_{initial_};
+    double multiplier_{2.0};
+};
+
+static_assert(backoff_policy<exponential_backoff>);
+
+} // namespace redial
+
+#endif

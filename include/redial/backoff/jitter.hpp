@@ -1,0 +1,128 @@
+#ifndef REDIAL_BACKOFF_JITTER_HPP
+#define REDIAL_BACKOFF_JITTER_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/backoff/constant.hpp>
+#include <redial/detail/check.hpp>
+#include <redial/detail/saturate.hpp>
+#include <redial/random.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+namespace redial {
+
+/// What a jittered delay does at the inner policy's cap (policies without max_delay() have no
+/// cap, and every mode behaves as `overshoot`). Peers differ here; redial makes it a choice.
+enum class jitter_cap : std::uint8_t {
+    /// Keep the whole jitter window below the cap: a delay d is first limited to max/hi, then
+    /// scaled. The spread survives at the cap and no delay exceeds it. The default.
+    fit,
+    /// Scale, then clamp to the cap: no delay exceeds it, but at the cap the part of the window
+    /// above it collapses onto max (Finagle's streams lose their jitter this way).
+    clamp,
+    /// Scale after the cap and allow the result above it: up to hi·max (gRPC).
+    overshoot,
+};
+
+/// A jitter window: each delay is multiplied by a factor drawn uniformly from [lo, hi).
+struct jitter_range {
+    double lo = 0.0;
+    double hi = 1.0;
+    jitter_cap cap = jitter_cap::fit;
+
+    friend constexpr bool operator==(const jitter_range&, const jitter_range&) = default;
+};
+
+/// AWS full jitter: U(0, d). The widest spread; a delay may be close to zero.
+constexpr jitter_range full_jitter() noexcept { return {0.0, 1.0, jitter_cap::fit}; }
+/// AWS equal jitter: d/2 + U(0, d/2).
+constexpr jitter_range equal_jitter() noexcept { return {0.5, 1.0, jitter_cap::fit}; }
+/// ±f around the delay: U((1−f)·d, (1+f)·d). Throws config_error unless 0 <= f <= 1.
+inline jitter_range proportional_jitter(double f, jitter_cap cap = jitter_cap::fit) {
+    if (!(f >= 0.0 && f <= 1.0)) {
+        throw config_error("jitter fraction", detail::format_number(f),
+                           "must be between 0 and 1");
+    }
+    return {1.0 - f, 1.0 + f, cap};
+}
+/// gRPC connection backoff: ±20%, applied after the cap, so a delay can reach 1.2 × max.
+constexpr jitter_range grpc_jitter() noexcept { return {0.8, 1.2, jitter_cap::overshoot}; }
+
+/// Decorates any backoff policy: each delay of `Inner` scaled by a random factor from a
+/// jitter_range. The generator is owned by value: a copy repeats the original's sequence, so
+/// seed each client's copy (seed()) when one configured policy is copied across a fleet.
+template <backoff_policy Inner, seedable_generator Generator = default_generator>
+class jittered {
+public:
+    /// Inner default-constructed, full jitter, seeded from std::random_device.
+    jittered() : jittered(Inner{}) {}
+    /// Throws config_error unless 0 <= lo <= hi (finite). Seeded from std::random_device.
+    explicit jittered(Inner inner, jitter_range range = full_jitter())
+        : inner_(std::move(inner)), lo_(detail::require_at_least("jitter lo", range.lo, 0.0)),
+          width_(detail::require_at_least("jitter hi", range.hi, range.lo) - range.lo),
+          hi_(range.hi), cap_(range.cap) {
+        if constexpr (has_max_delay<Inner>) {
+            max_ = inner_.max_delay();
+            fit_limit_ = range.hi > 1.0 ? detail::sat_mul(max_, 1.0 / range.hi) : max_;
+        }
+    }
+    /// As above, with an explicit seed for a reproducible sequence.
+    jittered(Inner inner, jitter_range range, std::uint64_t seed)
+        : jittered(std::move(inner), range) {
+        gen_.seed(seed);
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds next() noexcept {
+        std::chrono::nanoseconds d = inner_.next();
+        if constexpr (has_max_delay<Inner>) {
+            if (cap_ == jitter_cap::fit && d > fit_limit_) {
+                d = fit_limit_;
+            }
+        }
+        std::chrono::nanoseconds j =
+            detail::sat_mul(d, lo_ + width_ * detail::unit_interval(gen_));
+        if constexpr (has_max_delay<Inner>) {
+            // fit: only rounding can reach past max here; clamp: this is the whole rule.
+            if (cap_ != jitter_cap::overshoot && j > max_) {
+                j = max_;
+            }
+        }
+        return j;
+    }
+    void reset() noexcept { inner_.reset(); }
+    void seed(std::uint64_t s) noexcept { gen_.seed(s); }
+
+    [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept
+        requires has_initial_delay<Inner>
+    {
+        return inner_.initial_delay();
+    }
+    /// The largest delay this policy can return: the inner cap, or hi × cap with overshoot.
+    [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept
+        requires has_max_delay<Inner>
+    {
+        return cap_ == jitter_cap::overshoot ? detail::sat_mul(max_, hi_) : max_;
+    }
+
+    [[nodiscard]] jitter_range range() const noexcept { return {lo_, lo_ + width_, cap_}; }
+    [[nodiscard]] const Inner& inner() const noexcept { return inner_; }
+    [[nodiscard]] const Generator& generator() const noexcept { return gen_; }
+
+private:
+    Inner inner_;
+    Generator gen_{};
+    double lo_;
+    double width_;
+    double hi_;
+    std::chrono::nanoseconds max_{detail::ns_max};
+    std::chrono::nanoseconds fit_limit_{detail::ns_max};
+    jitter_cap cap_;
+};
+
+static_assert(backoff_policy<jittered<constant_backoff>>);
+
+} // namespace redial
+
+#endif

@@ -1,0 +1,50 @@
+#ifndef REDIAL_BACKOFF_LINEAR_HPP
+#define REDIAL_BACKOFF_LINEAR_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/detail/check.hpp>
+#include <redial/detail/saturate.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+namespace redial {
+
+/// initial, initial + step, initial + 2·step, ... capped at max. Default 1s, +1s, 30s.
+class linear_backoff {
+public:
+    linear_backoff() noexcept = default;
+    /// Throws config_error unless 0 < initial <= max and step >= 0.
+    linear_backoff(std::chrono::nanoseconds initial, std::chrono::nanoseconds step,
+                   std::chrono::nanoseconds max)
+        : initial_(detail::require_positive("linear_backoff initial", initial)),
+          step_(detail::require_non_negative("linear_backoff step", step)), max_(max),
+          current_(initial) {
+        detail::require_not_above("linear_backoff initial", initial, "max", max);
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds next() noexcept {
+        const std::chrono::nanoseconds d = current_;
+        current_ = std::min(max_, detail::sat_add(current_, step_));
+        return d;
+    }
+    void reset() noexcept { current_ = initial_; }
+
+    [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept { return initial_; }
+    [[nodiscard]] std::chrono::nanoseconds step() const noexcept { return step_; }
+    [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept { return max_; }
+
+    friend bool operator==(const linear_backoff&, const linear_backoff&) = default;
+
+private:
+    std::chrono::nanoseconds initial_{std::chrono::seconds{1}};
+    std::chrono::nanoseconds step_{std::chrono::seconds{1}};
+    std::chrono::nanoseconds max_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds current_{initial_};
+};
+
+static_assert(backoff_policy<linear_backoff>);
+
+} // namespace redial
+
+#endif

@@ -1,0 +1,288 @@
+#ifndef REDIAL_CORE_MACHINE_HPP
+#define REDIAL_CORE_MACHINE_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/backoff/exponential.hpp>
+#include <redial/detail/check.hpp>
+#include <redial/detail/saturate.hpp>
+#include <redial/duration.hpp>
+#include <redial/stability/concept.hpp>
+#include <redial/stability/uptime_threshold.hpp>
+#include <redial/time.hpp>
+
+#include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace redial {
+
+/// Marks an error as final: the machine gives up at once instead of retrying (authentication
+/// failures, a refusal the server marks final). Called on connect errors and close reasons.
+template <class C, class Error>
+concept error_classifier = std::copyable<C> && requires(const C& c, const Error& e) {
+    { c(e) } -> std::convertible_to<bool>;
+};
+
+/// The default classifier: no error is terminal.
+struct no_terminal_errors {
+    template <class Error>
+    constexpr bool operator()(const Error&) const noexcept {
+        return false;
+    }
+};
+
+/// Give-up rules and their options. Read from configuration by config.hpp.
+struct machine_options {
+    /// Give up at the first attempt due more than this long after the current failing streak
+    /// began (rule 1). 0 = never. The seeds' default: 5 minutes.
+    std::chrono::nanoseconds give_up_timeout{std::chrono::minutes{5}};
+    /// Give up once this many attempts of the current streak have failed. 0 = unlimited.
+    std::uint64_t max_attempts{0};
+    /// Shorten a sleep to the time left before the give-up deadline, so the last attempt
+    /// happens exactly at the deadline instead of up to one delay after it.
+    bool clip_to_deadline{false};
+};
+
+/// What the driver must do next.
+struct decision {
+    enum class kind : std::uint8_t {
+        connect, ///< start a connection attempt now
+        wait,    ///< sleep `delay`, then report on_wait_done()
+        give_up, ///< stop for good; see give_up_message()
+    };
+    kind what{kind::connect};
+    std::chrono::nanoseconds delay{0};
+
+    static constexpr decision connect() noexcept { return {kind::connect, {}}; }
+    static constexpr decision wait(std::chrono::nanoseconds d) noexcept { return {kind::wait, d}; }
+    static constexpr decision give_up() noexcept { return {kind::give_up, {}}; }
+
+    friend constexpr bool operator==(const decision&, const decision&) = default;
+};
+
+enum class machine_state : std::uint8_t { idle, connecting, connected, waiting, gave_up };
+enum class give_up_reason : std::uint8_t { none, timeout, attempts, terminal };
+
+namespace detail {
+/// Text of an error for the give-up message: anything with message() (std::error_code),
+/// what() (exceptions), or convertible to a string_view.
+template <class Error>
+std::string error_text(const Error& e) {
+    if constexpr (requires { std::string(e.message()); }) {
+        return std::string(e.message());
+    } else if constexpr (requires { std::string(e.what()); }) {
+        return std::string(e.what());
+    } else {
+        static_assert(std::convertible_to<const Error&, std::string_view>,
+                      "redial: the Error type needs message(), what(), or a conversion to "
+                      "std::string_view to be described in the give-up error");
+        return std::string(std::string_view(e));
+    }
+}
+} // namespace detail
+
+/// The reconnect rules as a sans-I/O state machine, in the style of Boost.Redis's run_fsm.
+/// Events come in with the time as an argument; each returns what to do next. It never reads a
+/// clock and does no I/O, so the same machine runs under asio, a virtual clock, or a test.
+///
+///   start(now)                       -> connect
+///   on_connect_failed(now, error)    -> wait{delay} | give_up
+///   on_connected(now)                   (the session runs)
+///   on_session_end(now, reason)      -> wait{delay} | give_up
+///   on_wait_done(now)                -> connect | give_up
+///
+/// An event that does not fit the current state throws std::logic_error (a driver bug).
+template <backoff_policy Backoff = exponential_backoff,
+          stability_policy Stability = uptime_threshold, class Error = std::error_code,
+          error_classifier<Error> Terminal = no_terminal_errors>
+class basic_reconnect_machine {
+public:
+    using backoff_type = Backoff;
+    using stability_type = Stability;
+    using error_type = Error;
+
+    basic_reconnect_machine()
+        requires std::default_initializable<Backoff> && std::default_initializable<Stability> &&
+                 std::default_initializable<Terminal>
+        : basic_reconnect_machine(Backoff{}) {}
+
+    /// Throws config_error for a negative give-up timeout.
+    explicit basic_reconnect_machine(Backoff backoff, Stability stability = Stability{},
+                                     machine_options options = {}, Terminal terminal = Terminal{})
+        : backoff_(std::move(backoff)), stability_(std::move(stability)),
+          terminal_(std::move(terminal)), options_(options) {
+        detail::require_non_negative("backoff-timeout", options_.give_up_timeout);
+        if constexpr (adopts_initial_delay<Stability> && has_initial_delay<Backoff>) {
+            stability_.adopt_initial_delay(backoff_.initial_delay());
+        }
+    }
+
+    /// The first attempt is immediate; the retry window starts now.
+    decision start(time_point now) {
+        expect(machine_state::idle, "start");
+        window_start_ = now;
+        attempts_ = 1;
+        state_ = machine_state::connecting;
+        return decision::connect();
+    }
+
+    /// A connect failed (or timed out): remember why, then back off or give up.
+    decision on_connect_failed(time_point now, Error error) {
+        expect(machine_state::connecting, "on_connect_failed");
+        const bool terminal = static_cast<bool>(terminal_(error));
+        last_error_ = std::move(error);
+        if (terminal) {
+            return give_up(give_up_reason::terminal);
+        }
+        return back_off(now);
+    }
+
+    /// A connect succeeded; the session runs until on_session_end.
+    void on_connected(time_point now) {
+        expect(machine_state::connecting, "on_connected");
+        connected_at_ = now;
+        state_ = machine_state::connected;
+    }
+
+    /// The session ended. Stable: reset the backoff, restart the window, clear the last error,
+    /// sleep the initial delay. Flap: keep the reason as the last error and back off as after a
+    /// failed connect, with the window still running.
+    decision on_session_end(time_point now, Error reason) {
+        expect(machine_state::connected, "on_session_end");
+        last_verdict_ = stability_.judge(session_end{detail::elapsed(connected_at_, now), now});
+        if (terminal_(reason)) {
+            last_error_ = std::move(reason);
+            return give_up(give_up_reason::terminal);
+        }
+        if (last_verdict_ == verdict::stable) {
+            backoff_.reset();
+            window_start_ = now;
+            attempts_ = 0;
+            last_error_.reset();
+        } else {
+            last_error_ = std::move(reason);
+        }
+        return back_off(now);
+    }
+
+    /// The sleep is over: attempt again, unless the give-up window has been exceeded.
+    decision on_wait_done(time_point now) {
+        expect(machine_state::waiting, "on_wait_done");
+        const std::chrono::nanoseconds timeout = options_.give_up_timeout;
+        if (timeout.count() != 0 && detail::elapsed(window_start_, now) > timeout) {
+            return give_up(give_up_reason::timeout);
+        }
+        ++attempts_;
+        state_ = machine_state::connecting;
+        return decision::connect();
+    }
+
+    /// Back to idle with fresh policies, as if newly constructed (start() may follow).
+    void reset() noexcept {
+        backoff_.reset();
+        stability_.reset();
+        attempts_ = 0;
+        last_error_.reset();
+        last_verdict_ = verdict::stable;
+        reason_ = give_up_reason::none;
+        state_ = machine_state::idle;
+    }
+
+    [[nodiscard]] machine_state state() const noexcept { return state_; }
+    /// Attempts made in the current streak (since start or the last stable session).
+    [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
+    /// The last connect error or flap close reason; empty after a stable session.
+    [[nodiscard]] const std::optional<Error>& last_error() const noexcept { return last_error_; }
+    /// The verdict on the most recent session.
+    [[nodiscard]] verdict last_verdict() const noexcept { return last_verdict_; }
+    /// When the current failing streak began.
+    [[nodiscard]] time_point window_start() const noexcept { return window_start_; }
+    [[nodiscard]] give_up_reason reason() const noexcept { return reason_; }
+    [[nodiscard]] const machine_options& options() const noexcept { return options_; }
+    [[nodiscard]] const Backoff& backoff() const noexcept { return backoff_; }
+    [[nodiscard]] const Stability& stability() const noexcept { return stability_; }
+
+    /// The give-up error, e.g. "reconnect timed out after 5m: connection refused".
+    [[nodiscard]] std::string give_up_message() const {
+        std::string s;
+        switch (reason_) {
+        case give_up_reason::none:
+            return {};
+        case give_up_reason::timeout:
+            s = "reconnect timed out after " + format_duration(options_.give_up_timeout);
+            break;
+        case give_up_reason::attempts:
+            s = "reconnect gave up after " + std::to_string(attempts_) + " attempts";
+            break;
+        case give_up_reason::terminal:
+            s = "reconnect gave up on a terminal error";
+            break;
+        }
+        if (last_error_) {
+            s += ": " + detail::error_text(*last_error_);
+        }
+        return s;
+    }
+
+private:
+    void expect(machine_state s, const char* event) const {
+        if (state_ != s) {
+            throw std::logic_error(std::string("redial: ") + event +
+                                   " does not fit the machine's current state");
+        }
+    }
+
+    decision give_up(give_up_reason r) noexcept {
+        reason_ = r;
+        state_ = machine_state::gave_up;
+        return decision::give_up();
+    }
+
+    // The shared escalating sleep after a failed connect, a flap, or a stable drop.
+    decision back_off(time_point now) {
+        if (options_.max_attempts != 0 && attempts_ >= options_.max_attempts) {
+            return give_up(give_up_reason::attempts);
+        }
+        std::chrono::nanoseconds delay = backoff_.next();
+        if constexpr (has_hold_down<Stability>) {
+            const std::chrono::nanoseconds hold = stability_.hold_down(now);
+            delay = hold > delay ? hold : delay;
+        }
+        const std::chrono::nanoseconds timeout = options_.give_up_timeout;
+        if (options_.clip_to_deadline && timeout.count() != 0) {
+            const std::chrono::nanoseconds left =
+                detail::sat_sub(timeout, detail::elapsed(window_start_, now));
+            if (left.count() <= 0) {
+                return give_up(give_up_reason::timeout);
+            }
+            delay = left < delay ? left : delay;
+        }
+        state_ = machine_state::waiting;
+        return decision::wait(delay);
+    }
+
+    [[no_unique_address]] Backoff backoff_;
+    [[no_unique_address]] Stability stability_;
+    [[no_unique_address]] Terminal terminal_;
+    machine_options options_;
+    time_point window_start_{};
+    time_point connected_at_{};
+    std::uint64_t attempts_{0};
+    std::optional<Error> last_error_;
+    machine_state state_{machine_state::idle};
+    verdict last_verdict_{verdict::stable};
+    give_up_reason reason_{give_up_reason::none};
+};
+
+/// The seeds' machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
+using reconnect_machine = basic_reconnect_machine<>;
+
+} // namespace redial
+
+#endif

@@ -1,0 +1,69 @@
+#ifndef REDIAL_DETAIL_SATURATE_HPP
+#define REDIAL_DETAIL_SATURATE_HPP
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
+// Saturating arithmetic on nanosecond durations: every step of every policy goes through these,
+// so no parameter value can overflow a duration (rule 6).
+namespace redial::detail {
+
+using ns = std::chrono::nanoseconds;
+inline constexpr ns ns_max = ns::max();
+inline constexpr ns ns_min = ns::min();
+
+constexpr ns sat_add(ns a, ns b) noexcept {
+    std::int64_t r{};
+    if (__builtin_add_overflow(a.count(), b.count(), &r)) {
+        return b.count() > 0 ? ns_max : ns_min;
+    }
+    return ns{r};
+}
+
+constexpr ns sat_sub(ns a, ns b) noexcept {
+    std::int64_t r{};
+    if (__builtin_sub_overflow(a.count(), b.count(), &r)) {
+        return b.count() < 0 ? ns_max : ns_min;
+    }
+    return ns{r};
+}
+
+constexpr ns sat_mul(ns a, std::int64_t k) noexcept {
+    std::int64_t r{};
+    if (__builtin_mul_overflow(a.count(), k, &r)) {
+        return (a.count() < 0) != (k < 0) ? ns_min : ns_max;
+    }
+    return ns{r};
+}
+
+/// Rounds a count of nanoseconds held in a double to the nearest duration, saturating.
+/// NaN saturates to the maximum, so a broken factor can never produce a zero delay.
+constexpr ns from_double(double count) noexcept {
+    // 2^63 is exact as a double; anything at or above it does not fit in int64_t.
+    constexpr double limit = 9223372036854775808.0;
+    if (!(count < limit)) {
+        return ns_max;
+    }
+    if (count <= -limit) {
+        return ns_min;
+    }
+    return ns{static_cast<std::int64_t>(count < 0 ? count - 0.5 : count + 0.5)};
+}
+
+/// d * f for a non-negative finite factor, rounded to the nearest nanosecond, saturating.
+constexpr ns sat_mul(ns d, double f) noexcept {
+    return from_double(static_cast<double>(d.count()) * f);
+}
+
+/// Time elapsed from `from` to `to`, never negative (a clock that steps back yields zero).
+template <class TimePoint>
+constexpr ns elapsed(TimePoint from, TimePoint to) noexcept {
+    ns d = sat_sub(std::chrono::duration_cast<ns>(to.time_since_epoch()),
+                   std::chrono::duration_cast<ns>(from.time_since_epoch()));
+    return d.count() < 0 ? ns{0} : d;
+}
+
+} // namespace redial::detail
+
+#endif
