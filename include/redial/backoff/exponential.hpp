@@ -6,6 +6,7 @@
 #include <redial/detail/saturate.hpp>
 
 #include <chrono>
+#include <cstdint>
 
 namespace redial {
 
@@ -20,14 +21,18 @@ public:
                         std::chrono::nanoseconds max)
         : initial_(detail::require_positive("exponential_backoff initial", initial)), max_(max),
           current_(initial),
-          multiplier_(detail::require_at_least("exponential_backoff multiplier", multiplier, 1.0)) {
+          multiplier_(detail::require_at_least("exponential_backoff multiplier", multiplier, 1.0)),
+          integral_multiplier_(integral(multiplier)) {
         detail::require_not_above("exponential_backoff initial", initial, "max", max);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         const std::chrono::nanoseconds d = current_;
         if (current_ < max_) {
-            const std::chrono::nanoseconds grown = detail::sat_mul(current_, multiplier_);
+            // Integral multipliers stay exact in integers; doubles lose digits past 2^53 ns.
+            const std::chrono::nanoseconds grown =
+                integral_multiplier_ != 0 ? detail::sat_mul(current_, integral_multiplier_)
+                                          : detail::sat_mul(current_, multiplier_);
             current_ = grown < max_ ? grown : max_;
         }
         return d;
@@ -41,10 +46,17 @@ public:
     friend bool operator==(const exponential_backoff&, const exponential_backoff&) = default;
 
 private:
+    static constexpr std::int64_t integral(double m) noexcept {
+        return m <= 1e9 && static_cast<double>(static_cast<std::int64_t>(m)) == m
+                   ? static_cast<std::int64_t>(m)
+                   : 0;
+    }
+
     std::chrono::nanoseconds initial_{std::chrono::seconds{1}};
     std::chrono::nanoseconds max_{std::chrono::seconds{30}};
     std::chrono::nanoseconds current_{initial_};
     double multiplier_{2.0};
+    std::int64_t integral_multiplier_{2}; // 0: use multiplier_
 };
 
 static_assert(backoff_policy<exponential_backoff>);
