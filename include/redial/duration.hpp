@@ -22,15 +22,21 @@ struct duration_unit {
 
 // Largest first: components of a compound duration must appear in this order.
 inline constexpr duration_unit duration_units[] = {
-    {"d", 86'400'000'000'000}, {"h", 3'600'000'000'000}, {"m", 60'000'000'000},
-    {"s", 1'000'000'000},      {"ms", 1'000'000},        {"us", 1'000},
+    {"d", 86'400'000'000'000},
+    {"h", 3'600'000'000'000},
+    {"m", 60'000'000'000},
+    {"s", 1'000'000'000},
+    {"ms", 1'000'000},
+    {"us", 1'000},
     {"ns", 1},
 };
 
 constexpr bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 
 inline void append_fraction(std::string& out, std::int64_t frac, int digits) {
     if (frac == 0) {
@@ -141,7 +147,10 @@ inline std::chrono::nanoseconds parse_duration(std::string_view text,
                 continue;
             }
             place /= 10;
-            component += digit * place; // cannot overflow: the fraction is below one unit
+            // The fraction is below one unit, but the whole part may already be near the limit.
+            if (__builtin_add_overflow(component, digit * place, &component)) {
+                throw too_large();
+            }
         }
         if (__builtin_add_overflow(total, component, &total)) {
             throw too_large();

@@ -18,8 +18,7 @@ public:
     [[nodiscard]] const std::string& value() const noexcept { return value_; }
 
 private:
-    static std::string compose(std::string_view key, std::string_view value,
-                               std::string_view why) {
+    static std::string compose(std::string_view key, std::string_view value, std::string_view why) {
         std::string s = "invalid ";
         s.append(key).append(" \"").append(value).append("\": ").append(why);
         return s;

@@ -50,10 +50,8 @@ using default_generator = splitmix64;
 
 /// A generator a randomised policy can own: standard, seedable with one integer.
 template <class G>
-concept seedable_generator =
-    std::uniform_random_bit_generator<G> && std::copyable<G> && requires(G& g, std::uint64_t s) {
-        g.seed(s);
-    };
+concept seedable_generator = std::uniform_random_bit_generator<G> && std::copyable<G> &&
+                             requires(G& g, std::uint64_t s) { g.seed(s); };
 
 namespace detail {
 /// A uniform double in [0, 1) from the top 53 bits of a 64-bit draw.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <utility>
 
 namespace redial {
 
@@ -22,15 +23,17 @@ public:
     basic_decorrelated_jitter() = default;
     /// Throws config_error unless 0 < base <= max. Seeded from std::random_device.
     basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max)
-        : base_(detail::require_positive("decorrelated_jitter base", base)), max_(max),
-          sleep_(base) {
-        detail::require_not_above("decorrelated_jitter base", base, "max", max);
-    }
+        : basic_decorrelated_jitter(base, max, Generator{}) {}
     /// As above, with an explicit seed for a reproducible sequence.
     basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max,
                               std::uint64_t seed)
-        : basic_decorrelated_jitter(base, max) {
-        gen_.seed(seed);
+        : basic_decorrelated_jitter(base, max, Generator{seed}) {}
+    /// As above, with a generator of the caller's.
+    basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max,
+                              Generator gen)
+        : base_(detail::require_positive("decorrelated_jitter base", base)), max_(max),
+          sleep_(base), gen_(std::move(gen)) {
+        detail::require_not_above("decorrelated_jitter base", base, "max", max);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {

@@ -36,19 +36,24 @@ struct jitter_range {
 };
 
 /// AWS full jitter: U(0, d). The widest spread; a delay may be close to zero.
-constexpr jitter_range full_jitter() noexcept { return {0.0, 1.0, jitter_cap::fit}; }
+constexpr jitter_range full_jitter() noexcept {
+    return {0.0, 1.0, jitter_cap::fit};
+}
 /// AWS equal jitter: d/2 + U(0, d/2).
-constexpr jitter_range equal_jitter() noexcept { return {0.5, 1.0, jitter_cap::fit}; }
+constexpr jitter_range equal_jitter() noexcept {
+    return {0.5, 1.0, jitter_cap::fit};
+}
 /// ±f around the delay: U((1−f)·d, (1+f)·d). Throws config_error unless 0 <= f <= 1.
 inline jitter_range proportional_jitter(double f, jitter_cap cap = jitter_cap::fit) {
     if (!(f >= 0.0 && f <= 1.0)) {
-        throw config_error("jitter fraction", detail::format_number(f),
-                           "must be between 0 and 1");
+        throw config_error("jitter fraction", detail::format_number(f), "must be between 0 and 1");
     }
     return {1.0 - f, 1.0 + f, cap};
 }
 /// gRPC connection backoff: ±20%, applied after the cap, so a delay can reach 1.2 × max.
-constexpr jitter_range grpc_jitter() noexcept { return {0.8, 1.2, jitter_cap::overshoot}; }
+constexpr jitter_range grpc_jitter() noexcept {
+    return {0.8, 1.2, jitter_cap::overshoot};
+}
 
 /// Decorates any backoff policy: each delay of `Inner` scaled by a random factor from a
 /// jitter_range. The generator is owned by value: a copy repeats the original's sequence, so
@@ -60,18 +65,20 @@ public:
     jittered() : jittered(Inner{}) {}
     /// Throws config_error unless 0 <= lo <= hi (finite). Seeded from std::random_device.
     explicit jittered(Inner inner, jitter_range range = full_jitter())
-        : inner_(std::move(inner)), lo_(detail::require_at_least("jitter lo", range.lo, 0.0)),
+        : jittered(std::move(inner), range, Generator{}) {}
+    /// As above, with an explicit seed for a reproducible sequence.
+    jittered(Inner inner, jitter_range range, std::uint64_t seed)
+        : jittered(std::move(inner), range, Generator{seed}) {}
+    /// As above, with a generator of the caller's.
+    jittered(Inner inner, jitter_range range, Generator gen)
+        : inner_(std::move(inner)), gen_(std::move(gen)),
+          lo_(detail::require_at_least("jitter lo", range.lo, 0.0)),
           width_(detail::require_at_least("jitter hi", range.hi, range.lo) - range.lo),
           hi_(range.hi), cap_(range.cap) {
         if constexpr (has_max_delay<Inner>) {
             max_ = inner_.max_delay();
             fit_limit_ = range.hi > 1.0 ? detail::sat_mul(max_, 1.0 / range.hi) : max_;
         }
-    }
-    /// As above, with an explicit seed for a reproducible sequence.
-    jittered(Inner inner, jitter_range range, std::uint64_t seed)
-        : jittered(std::move(inner), range) {
-        gen_.seed(seed);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
@@ -81,8 +88,7 @@ public:
                 d = fit_limit_;
             }
         }
-        std::chrono::nanoseconds j =
-            detail::sat_mul(d, lo_ + width_ * detail::unit_interval(gen_));
+        std::chrono::nanoseconds j = detail::sat_mul(d, lo_ + width_ * detail::unit_interval(gen_));
         if constexpr (has_max_delay<Inner>) {
             // fit: only rounding can reach past max here; clamp: this is the whole rule.
             if (cap_ != jitter_cap::overshoot && j > max_) {
@@ -112,7 +118,7 @@ public:
 
 private:
     Inner inner_;
-    Generator gen_{};
+    Generator gen_;
     double lo_;
     double width_;
     double hi_;

@@ -12,8 +12,7 @@
 // Parameter checks shared by the policies: each throws config_error naming the parameter.
 namespace redial::detail {
 
-inline std::chrono::nanoseconds require_positive(std::string_view key,
-                                                 std::chrono::nanoseconds d) {
+inline std::chrono::nanoseconds require_positive(std::string_view key, std::chrono::nanoseconds d) {
     if (d.count() <= 0) {
         throw config_error(key, format_duration(d), "must be greater than zero");
     }
@@ -53,8 +52,8 @@ inline void require_not_above(std::string_view key, std::chrono::nanoseconds d,
                               std::string_view max_key, std::chrono::nanoseconds max) {
     if (d > max) {
         throw config_error(key, format_duration(d),
-                           "must not exceed " + std::string(max_key) + " (" +
-                               format_duration(max) + ")");
+                           "must not exceed " + std::string(max_key) + " (" + format_duration(max) +
+                               ")");
     }
 }
 

@@ -38,9 +38,8 @@ concept has_hold_down = requires(const S& s, time_point now) {
 /// default threshold is the backoff's initial delay). The machine calls it once, at
 /// construction, when the backoff policy has initial_delay().
 template <class S>
-concept adopts_initial_delay = requires(S& s, std::chrono::nanoseconds d) {
-    s.adopt_initial_delay(d);
-};
+concept adopts_initial_delay =
+    requires(S& s, std::chrono::nanoseconds d) { s.adopt_initial_delay(d); };
 
 } // namespace redial
 

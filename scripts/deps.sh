@@ -1,0 +1,30 @@
+# Sourced by the quick-start scripts: installs the Debian packages redial's build needs.
+# As root it runs apt-get itself; otherwise it prints the exact command and stops.
+redial_packages=(cmake ninja-build g++ ccache clang-format-16 libasio-dev libboost-dev
+    librange-v3-dev libgtest-dev libgmock-dev libbenchmark-dev)
+
+redial_install_deps() {
+    local missing=()
+    for p in "${redial_packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local line="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "redial: missing Debian packages: ${missing[*]}" >&2
+        echo "redial: run as root:  $line" >&2
+        exit 1
+    fi
+    echo "redial: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >&2 && apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+# Configures and builds `build/` (Ninja, ccache when present) for the given targets.
+redial_build() {
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+    cmake --build build --parallel "$(nproc)" ${1:+--target "$@"}
+}

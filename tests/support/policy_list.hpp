@@ -1,0 +1,122 @@
+#ifndef REDIAL_TESTS_SUPPORT_POLICY_LIST_HPP
+#define REDIAL_TESTS_SUPPORT_POLICY_LIST_HPP
+
+// The one list of every built-in policy type. Typed tests and benchmarks iterate over it, so a
+// new policy is tested and benchmarked by adding it here (and a policy_traits entry).
+
+#include <redial/backoff/constant.hpp>
+#include <redial/backoff/decorrelated_jitter.hpp>
+#include <redial/backoff/exponential.hpp>
+#include <redial/backoff/jitter.hpp>
+#include <redial/backoff/linear.hpp>
+#include <redial/config.hpp>
+#include <redial/stability/always_stable.hpp>
+#include <redial/stability/flap_damping.hpp>
+#include <redial/stability/restart_intensity.hpp>
+#include <redial/stability/uptime_threshold.hpp>
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
+
+#include <chrono>
+#include <cstdint>
+
+namespace redial::test {
+
+using namespace std::chrono_literals;
+
+/// A name and a deterministic sample instance (fixed seed) of each listed policy.
+template <class P>
+struct policy_traits;
+
+template <>
+struct policy_traits<constant_backoff> {
+    static constexpr const char* name = "constant";
+    static constant_backoff make(std::uint64_t) { return constant_backoff{1s}; }
+};
+template <>
+struct policy_traits<linear_backoff> {
+    static constexpr const char* name = "linear";
+    static linear_backoff make(std::uint64_t) { return linear_backoff{1s, 1s, 30s}; }
+};
+template <>
+struct policy_traits<exponential_backoff> {
+    static constexpr const char* name = "exponential";
+    static exponential_backoff make(std::uint64_t) { return exponential_backoff{1s, 2.0, 30s}; }
+};
+template <>
+struct policy_traits<decorrelated_jitter> {
+    static constexpr const char* name = "decorrelated_jitter";
+    static decorrelated_jitter make(std::uint64_t seed) { return {1s, 30s, seed}; }
+};
+template <>
+struct policy_traits<jittered<exponential_backoff>> {
+    static constexpr const char* name = "jittered_exponential";
+    static jittered<exponential_backoff> make(std::uint64_t seed) {
+        return jittered<exponential_backoff>{exponential_backoff{1s, 2.0, 30s}, full_jitter(),
+                                             seed};
+    }
+};
+template <>
+struct policy_traits<jittered<constant_backoff>> {
+    static constexpr const char* name = "jittered_constant";
+    static jittered<constant_backoff> make(std::uint64_t seed) {
+        // NATS: a constant 2 s wait plus up to 100 ms.
+        return jittered<constant_backoff>{constant_backoff{2s}, jitter_range{1.0, 1.05}, seed};
+    }
+};
+template <>
+struct policy_traits<configured_backoff> {
+    static constexpr const char* name = "configured";
+    static configured_backoff make(std::uint64_t seed) {
+        options o;
+        o.jitter = jitter_kind::full;
+        o.seed = seed;
+        return make_backoff(o);
+    }
+};
+
+template <>
+struct policy_traits<uptime_threshold> {
+    static constexpr const char* name = "uptime_threshold";
+    static uptime_threshold make(std::uint64_t) { return uptime_threshold{1s}; }
+};
+template <>
+struct policy_traits<always_stable> {
+    static constexpr const char* name = "always_stable";
+    static always_stable make(std::uint64_t) { return {}; }
+};
+template <>
+struct policy_traits<flap_damping> {
+    static constexpr const char* name = "flap_damping";
+    static flap_damping make(std::uint64_t) { return flap_damping{}; }
+};
+template <>
+struct policy_traits<restart_intensity> {
+    static constexpr const char* name = "restart_intensity";
+    static restart_intensity make(std::uint64_t) { return restart_intensity{5, 10s}; }
+};
+template <>
+struct policy_traits<configured_stability> {
+    static constexpr const char* name = "configured_stability";
+    static configured_stability make(std::uint64_t) { return make_stability(options{}); }
+};
+
+inline constexpr auto backoff_policies =
+    boost::hana::tuple_t<constant_backoff, linear_backoff, exponential_backoff, decorrelated_jitter,
+                         jittered<exponential_backoff>, jittered<constant_backoff>,
+                         configured_backoff>;
+
+inline constexpr auto stability_policies =
+    boost::hana::tuple_t<uptime_threshold, always_stable, flap_damping, restart_intensity,
+                         configured_stability>;
+
+/// A Hana type list as GoogleTest's ::testing::Types<...>.
+template <class HanaTypes, template <class...> class Out>
+using unpack_types = decltype(boost::hana::unpack(
+    HanaTypes{}, [](auto... t) { return Out<typename decltype(t)::type...>{}; }));
+
+} // namespace redial::test
+
+#endif
