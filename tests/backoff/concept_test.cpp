@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -85,6 +86,53 @@ TYPED_TEST(BackoffPolicy, DrivesTheMachineToTheSeedsGiveUp) {
     EXPECT_LE(at, 300s + m.backoff().max_delay());
     EXPECT_LE(redial::test::since_start(t.attempts.back()), 300s);
     EXPECT_EQ(t.error, "reconnect timed out after 5m: connection reset by peer");
+}
+
+// --- the example policy of docs/backoff.md ---------------------------------------------------
+
+// docs-example-begin: fibonacci_backoff
+// 1, 1, 2, 3, 5, 8, ... times a unit, capped. Two members make a backoff policy; the optional
+// initial_delay() and max_delay() let uptime_threshold and the jitter decorator use it fully.
+class fibonacci_backoff {
+public:
+    explicit fibonacci_backoff(std::chrono::nanoseconds unit = std::chrono::seconds{1},
+                               std::chrono::nanoseconds max = std::chrono::seconds{30})
+        : unit_(unit), max_(max), a_(unit), b_(unit) {}
+
+    std::chrono::nanoseconds next() noexcept {
+        const std::chrono::nanoseconds d = a_;
+        a_ = b_;
+        b_ = std::min(max_, redial::detail::sat_add(d, b_)); // saturate, never overflow
+        return d;
+    }
+    void reset() noexcept { a_ = b_ = unit_; }
+
+    std::chrono::nanoseconds initial_delay() const noexcept { return unit_; }
+    std::chrono::nanoseconds max_delay() const noexcept { return max_; }
+
+private:
+    std::chrono::nanoseconds unit_, max_, a_, b_;
+};
+static_assert(redial::backoff_policy<fibonacci_backoff>);
+// docs-example-end
+
+TEST(BackoffConcept, AUserPolicyWorksWithJitterAndTheMachine) {
+    fibonacci_backoff f;
+    EXPECT_EQ(take(f, 10), (std::vector<ns>{1s, 1s, 2s, 3s, 5s, 8s, 13s, 21s, 30s, 30s}));
+    f.reset();
+    EXPECT_EQ(f.next(), 1s);
+
+    redial::jittered<fibonacci_backoff> j{fibonacci_backoff{}, redial::equal_jitter(), 7};
+    for (ns d : take(j, 100)) {
+        ASSERT_LE(d, 30s);
+    }
+
+    redial::basic_reconnect_machine<fibonacci_backoff, redial::uptime_threshold, std::string> m;
+    auto t = redial::test::drive(m, redial::test::always_refuse);
+    // Attempts at 0, 1, 2, 4, 7, 12, 20, 33, 54, then every 30 s to 294: the one due at 324 s
+    // is not made.
+    EXPECT_EQ(redial::test::since_start(*t.gave_up_at), 324s);
+    EXPECT_EQ(t.attempts.size(), 17u);
 }
 
 } // namespace

@@ -55,4 +55,34 @@ TYPED_TEST(StabilityPolicy, ResetForgetsHistoryAndCopiesAgree) {
     EXPECT_EQ(judge_series(fresh, 10ms, 100ms, 50), first);
 }
 
+// --- the example policy of docs/stability.md -------------------------------------------------
+
+// docs-example-begin: duty_cycle
+// Healthy if the session was up for at least half the time since the previous one ended: a
+// link that is mostly up is fine even if its sessions are short; one that is mostly down flaps.
+class duty_cycle {
+public:
+    redial::verdict judge(const redial::session_end& e) noexcept {
+        const std::chrono::nanoseconds since_last = e.at - last_end_;
+        last_end_ = e.at;
+        return 2 * e.uptime >= since_last ? redial::verdict::stable : redial::verdict::flap;
+    }
+    void reset() noexcept { last_end_ = {}; }
+
+private:
+    redial::time_point last_end_{};
+};
+static_assert(redial::stability_policy<duty_cycle>);
+// docs-example-end
+
+TEST(StabilityConcept, AUserPolicyJudgesByDutyCycle) {
+    duty_cycle p;
+    const redial::time_point t0{};
+    EXPECT_EQ(p.judge({10s, t0 + 10s}), verdict::stable); // up 10 of 10 s
+    EXPECT_EQ(p.judge({5s, t0 + 20s}), verdict::stable);  // up 5 of 10 s: exactly half
+    EXPECT_EQ(p.judge({1s, t0 + 30s}), verdict::flap);    // up 1 of 10 s
+    p.reset();
+    EXPECT_EQ(p.judge({1s, t0 + 100s}), verdict::flap); // up 1 of 100 s
+}
+
 } // namespace

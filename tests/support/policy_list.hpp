@@ -62,8 +62,9 @@ template <>
 struct policy_traits<jittered<constant_backoff>> {
     static constexpr const char* name = "jittered_constant";
     static jittered<constant_backoff> make(std::uint64_t seed) {
-        // NATS: a constant 2 s wait plus up to 100 ms.
-        return jittered<constant_backoff>{constant_backoff{2s}, jitter_range{1.0, 1.05}, seed};
+        // NATS: a constant 2 s wait plus up to 100 ms, above the constant (overshoot).
+        return jittered<constant_backoff>{constant_backoff{2s},
+                                          jitter_range{1.0, 1.05, jitter_cap::overshoot}, seed};
     }
 };
 template <>

@@ -37,10 +37,12 @@ public:
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
+        // U[base, 3·sleep) in integers: the delay feeds the next one, so the chain stays short.
         const std::chrono::nanoseconds upper = detail::sat_mul(sleep_, std::int64_t{3});
-        const double span = static_cast<double>((upper - base_).count());
+        const auto span = static_cast<std::uint64_t>((upper - base_).count());
         const std::chrono::nanoseconds d =
-            detail::sat_add(base_, detail::from_double(span * detail::unit_interval(gen_)));
+            base_ +
+            std::chrono::nanoseconds{static_cast<std::int64_t>(detail::scale_draw(span, gen_()))};
         sleep_ = d < max_ ? d : max_;
         return sleep_;
     }

@@ -73,29 +73,31 @@ public:
     jittered(Inner inner, jitter_range range, Generator gen)
         : inner_(std::move(inner)), gen_(std::move(gen)),
           lo_(detail::require_at_least("jitter lo", range.lo, 0.0)),
-          width_(detail::require_at_least("jitter hi", range.hi, range.lo) - range.lo),
+          scale_((detail::require_at_least("jitter hi", range.hi, range.lo) - range.lo) *
+                 0x1.0p-53),
           hi_(range.hi), cap_(range.cap) {
+        // The cap mode becomes two limits, so next() has no branch on it: `before` bounds the
+        // delay that is scaled (fit), `after` bounds the result (fit and clamp).
         if constexpr (has_max_delay<Inner>) {
-            max_ = inner_.max_delay();
-            fit_limit_ = range.hi > 1.0 ? detail::sat_mul(max_, 1.0 / range.hi) : max_;
+            const std::chrono::nanoseconds max = inner_.max_delay();
+            if (cap_ == jitter_cap::fit && range.hi > 1.0) {
+                before_ = detail::sat_mul(max, 1.0 / range.hi);
+            }
+            if (cap_ != jitter_cap::overshoot) {
+                after_ = max;
+            }
         }
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         std::chrono::nanoseconds d = inner_.next();
-        if constexpr (has_max_delay<Inner>) {
-            if (cap_ == jitter_cap::fit && d > fit_limit_) {
-                d = fit_limit_;
-            }
-        }
-        std::chrono::nanoseconds j = detail::sat_mul(d, lo_ + width_ * detail::unit_interval(gen_));
-        if constexpr (has_max_delay<Inner>) {
-            // fit: only rounding can reach past max here; clamp: this is the whole rule.
-            if (cap_ != jitter_cap::overshoot && j > max_) {
-                j = max_;
-            }
-        }
-        return j;
+        d = d.count() < 0 ? std::chrono::nanoseconds{0} : d; // a negative delay means "now"
+        d = d < before_ ? d : before_;
+        // lo + (hi - lo)·U[0,1), the draw's 2^-53 folded into scale_.
+        const double factor = lo_ + static_cast<double>(gen_() >> 11) * scale_;
+        const std::chrono::nanoseconds j =
+            detail::from_nonnegative_double(static_cast<double>(d.count()) * factor);
+        return j < after_ ? j : after_; // fit: only rounding reaches past max; clamp: the rule
     }
     void reset() noexcept { inner_.reset(); }
     void seed(std::uint64_t s) noexcept { gen_.seed(s); }
@@ -109,10 +111,11 @@ public:
     [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept
         requires has_max_delay<Inner>
     {
-        return cap_ == jitter_cap::overshoot ? detail::sat_mul(max_, hi_) : max_;
+        return cap_ == jitter_cap::overshoot ? detail::sat_mul(inner_.max_delay(), hi_)
+                                             : inner_.max_delay();
     }
 
-    [[nodiscard]] jitter_range range() const noexcept { return {lo_, lo_ + width_, cap_}; }
+    [[nodiscard]] jitter_range range() const noexcept { return {lo_, hi_, cap_}; }
     [[nodiscard]] const Inner& inner() const noexcept { return inner_; }
     [[nodiscard]] const Generator& generator() const noexcept { return gen_; }
 
@@ -120,10 +123,10 @@ private:
     Inner inner_;
     Generator gen_;
     double lo_;
-    double width_;
+    double scale_; // (hi - lo) / 2^53
     double hi_;
-    std::chrono::nanoseconds max_{detail::ns_max};
-    std::chrono::nanoseconds fit_limit_{detail::ns_max};
+    std::chrono::nanoseconds before_{detail::ns_max};
+    std::chrono::nanoseconds after_{detail::ns_max};
     jitter_cap cap_;
 };
 

@@ -51,6 +51,19 @@ constexpr ns from_double(double count) noexcept {
     return ns{static_cast<std::int64_t>(count < 0 ? count - 0.5 : count + 0.5)};
 }
 
+/// A non-negative count held in a double, truncated, saturating at the maximum (NaN too). One
+/// compare: the hot path of jitter, where rounding direction does not matter.
+constexpr ns from_nonnegative_double(double count) noexcept {
+    return count < 9223372036854775808.0 ? ns{static_cast<std::int64_t>(count)} : ns_max;
+}
+
+/// A uniform integer in [0, span) from a 64-bit draw: the high half of span × draw (Lemire's
+/// multiply-shift). Exact in integers, no division, no doubles on the dependency chain.
+__extension__ typedef unsigned __int128 uint128; // GCC and Clang; __extension__: -Wpedantic
+constexpr std::uint64_t scale_draw(std::uint64_t span, std::uint64_t draw) noexcept {
+    return static_cast<std::uint64_t>((static_cast<uint128>(span) * draw) >> 64);
+}
+
 /// d * f for a non-negative finite factor, rounded to the nearest nanosecond, saturating.
 constexpr ns sat_mul(ns d, double f) noexcept {
     return from_double(static_cast<double>(d.count()) * f);
