@@ -2,7 +2,8 @@
 // same run, jitter beside std::mt19937_64 + a standard distribution, one machine step per
 // event, and the machine's size with each policy. Ratios are printed after the runs.
 //
-//   build/bin/redial-bench --benchmark_repetitions=5   (the numbers in docs/performance.md)
+//   build/bin/redial-bench --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true
+//   (the numbers in docs/performance.md)
 //   build/bin/redial-bench --benchmark_filter=jitter
 
 #include <redial/core/machine.hpp>
@@ -22,6 +23,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <unistd.h>
 
 namespace {
 
@@ -252,6 +255,9 @@ void machine_step_baseline(benchmark::State& state) {
 
 class ratio_reporter : public benchmark::ConsoleReporter {
 public:
+    // Colour only on a terminal, so redirected output (docs, CI logs) stays plain text.
+    ratio_reporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const Run& r : runs) {
             if (!r.error_occurred && r.run_type == Run::RT_Iteration) {
@@ -312,26 +318,31 @@ void print_size(const char* b, const char* s) {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Each baseline is registered right after its policy, so both see the same machine state;
+    // run with --benchmark_enable_random_interleaving=true for the numbers of record.
+    const std::map<std::string, void (*)(benchmark::State&)> baselines{
+        {"constant", baseline<constant_baseline>},
+        {"linear", baseline<linear_baseline>},
+        {"exponential", baseline<exponential_baseline>},
+        {"decorrelated_jitter", baseline<decorrelated_jitter_baseline>},
+        {"jittered_exponential", baseline<jittered_exponential_baseline>},
+        {"jittered_constant", baseline<jittered_constant_baseline>},
+        {"configured", configured_baseline_bench},
+    };
     std::vector<std::string> policies;
     hana::for_each(redial::test::backoff_policies, [&](auto t) {
         using P = typename decltype(t)::type;
-        policies.emplace_back(policy_traits<P>::name);
-        benchmark::RegisterBenchmark(policy_traits<P>::name, next_delay<P>);
+        const std::string name = policy_traits<P>::name;
+        policies.push_back(name);
+        benchmark::RegisterBenchmark(name.c_str(), next_delay<P>);
+        if (auto b = baselines.find(name); b != baselines.end()) {
+            benchmark::RegisterBenchmark((name + "_baseline").c_str(), b->second);
+        }
     });
-    benchmark::RegisterBenchmark("constant_baseline", baseline<constant_baseline>);
-    benchmark::RegisterBenchmark("linear_baseline", baseline<linear_baseline>);
-    benchmark::RegisterBenchmark("exponential_baseline", baseline<exponential_baseline>);
-    benchmark::RegisterBenchmark("decorrelated_jitter_baseline",
-                                 baseline<decorrelated_jitter_baseline>);
     benchmark::RegisterBenchmark("decorrelated_jitter_mt19937_baseline",
                                  baseline<decorrelated_jitter_mt19937_baseline>);
-    benchmark::RegisterBenchmark("jittered_exponential_baseline",
-                                 baseline<jittered_exponential_baseline>);
     benchmark::RegisterBenchmark("jittered_exponential_mt19937_baseline",
                                  baseline<jittered_exponential_mt19937_baseline>);
-    benchmark::RegisterBenchmark("jittered_constant_baseline",
-                                 baseline<jittered_constant_baseline>);
-    benchmark::RegisterBenchmark("configured_baseline", configured_baseline_bench);
     benchmark::RegisterBenchmark("machine_step", machine_step);
     benchmark::RegisterBenchmark("machine_step_baseline", machine_step_baseline);
 

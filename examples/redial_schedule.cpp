@@ -48,7 +48,7 @@ run_result run(const redial::options& o, const tool_options& t) {
     run_result r;
     redial::time_point now{};
     redial::decision d = m.start(now);
-    while (r.at.size() <= t.attempts) {
+    while (true) {
         if (d.what == redial::decision::kind::give_up) {
             r.gave_up_at = now.time_since_epoch();
             r.error = m.give_up_message();
@@ -59,6 +59,9 @@ run_result run(const redial::options& o, const tool_options& t) {
             now += d.delay;
             d = m.on_wait_done(now);
             continue;
+        }
+        if (r.at.size() == t.attempts) {
+            break;
         }
         r.at.push_back(now.time_since_epoch());
         if (t.flap) {

@@ -346,6 +346,8 @@ INSTANTIATE_TEST_SUITE_P(
     config, options_from_string_rejects,
     testing::Values(
         bad_input{"backoff-initial=5x", "backoff-initial", "5x", "unknown unit \"x\""},
+        bad_input{"backoff-timeout=500ms", "backoff-timeout", "500ms",
+                  "must be 0 (never give up) or at least backoff-initial (1s)"},
         bad_input{"backoff-initial=-1s", "backoff-initial", "-1s", "negative"},
         bad_input{"backoff-max=300000000h", "backoff-max", "300000000h", "too large"},
         bad_input{"backoff-timeout=5", "backoff-timeout", "5", "missing unit"},
@@ -577,7 +579,8 @@ TEST(to_string, round_trips_random_options) {
         o.initial = duration(1, 10'000'000'000);
         o.max = o.initial + duration(0, 100'000'000'000);
         o.multiplier = 1.0 + static_cast<double>(gen() % 1'000'000) / 997.0;
-        o.timeout = duration(0, 1'000'000'000'000);
+        // 0 (never) or at least the initial delay: validate() refuses anything shorter.
+        o.timeout = gen() % 4 == 0 ? 0ns : o.initial + duration(0, 1'000'000'000'000);
         o.jitter = static_cast<redial::jitter_kind>(gen() % 6);
         o.jitter_fraction = static_cast<double>(gen() % 1001) / 1000.0;
         o.jitter_cap = static_cast<redial::jitter_cap>(gen() % 3);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ostream>
 #include <random>
 #include <string>
 #include <string_view>
@@ -79,6 +80,11 @@ struct bad_duration {
     std::string_view text;
     std::string_view message; // a fragment of what()
 };
+
+// Test names show the rejected text, not the parameter's bytes.
+void PrintTo(const bad_duration& b, std::ostream* os) {
+    *os << '"' << b.text << '"';
+}
 
 class parse_duration_rejects : public testing::TestWithParam<bad_duration> {};
 

@@ -26,6 +26,12 @@ TEST(SplitMix64, IsSmallAndWorksWithStandardDistributions) {
     }
 }
 
+// Jitter needs all 64 bits of a draw: a 32-bit engine would silently give no jitter at all.
+static_assert(redial::seedable_generator<redial::splitmix64>);
+static_assert(redial::seedable_generator<std::mt19937_64>);
+static_assert(!redial::seedable_generator<std::mt19937>);
+static_assert(!redial::seedable_generator<std::minstd_rand>);
+
 TEST(SplitMix64, ReseedingRestartsTheSequence) {
     redial::splitmix64 a{5};
     const auto first = a();

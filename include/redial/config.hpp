@@ -458,6 +458,13 @@ inline void validate(const options& o, const origins& from) {
     if (o.timeout.count() < 0) {
         throw fail(key_id::backoff_timeout, "must not be negative (0 means never give up)");
     }
+    if (o.timeout.count() != 0 && o.timeout < o.initial) {
+        // After a stable drop the first retry comes `initial` later: past such a timeout, so
+        // the reconnector would give up on every healthy drop without one retry.
+        throw fail(key_id::backoff_timeout, "must be 0 (never give up) or at least " +
+                                                from.name(key_id::backoff_initial) + " (" +
+                                                from.value(key_id::backoff_initial, o) + ")");
+    }
     if (!(o.jitter_fraction >= 0.0 && o.jitter_fraction <= 1.0)) {
         throw fail(key_id::jitter_fraction, "must be between 0 and 1");
     }

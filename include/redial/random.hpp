@@ -48,10 +48,14 @@ static_assert(std::uniform_random_bit_generator<splitmix64>);
 /// The generator every built-in randomised policy uses unless told otherwise.
 using default_generator = splitmix64;
 
-/// A generator a randomised policy can own: standard, seedable with one integer.
+/// A generator a randomised policy can own: standard, constructible and seedable from one
+/// integer, and drawing all 64 bits (std::mt19937 draws 32: jitter built on it would silently
+/// collapse to a constant).
 template <class G>
-concept seedable_generator = std::uniform_random_bit_generator<G> && std::copyable<G> &&
-                             requires(G& g, std::uint64_t s) { g.seed(s); };
+concept seedable_generator =
+    std::uniform_random_bit_generator<G> && std::copyable<G> &&
+    std::constructible_from<G, std::uint64_t> && requires(G& g, std::uint64_t s) { g.seed(s); } &&
+    (G::min() == 0) && (G::max() == ~std::uint64_t{0});
 
 namespace detail {
 /// A uniform double in [0, 1) from the top 53 bits of a 64-bit draw.

@@ -372,6 +372,17 @@ TEST(Machine, SaturatesWithExtremeParameters) {
     EXPECT_EQ(m.reason(), redial::give_up_reason::timeout);
 }
 
+struct negative_backoff { // a user policy with a bug
+    ns next() noexcept { return -5s; }
+    void reset() noexcept {}
+};
+
+TEST(Machine, NegativeDelaysFromAPolicyMeanNow) {
+    redial::basic_reconnect_machine<negative_backoff, redial::uptime_threshold, std::string> m;
+    m.start(t0);
+    EXPECT_EQ(m.on_connect_failed(t0, "refused"), decision::wait(0s));
+}
+
 TEST(Machine, ClockSteppingBackYieldsZeroUptime) {
     machine m;
     m.start(t0 + 10s);

@@ -250,6 +250,7 @@ private:
             return give_up(give_up_reason::attempts);
         }
         std::chrono::nanoseconds delay = backoff_.next();
+        delay = delay.count() < 0 ? std::chrono::nanoseconds{0} : delay; // a user policy's slip
         if constexpr (has_hold_down<Stability>) {
             const std::chrono::nanoseconds hold = stability_.hold_down(now);
             delay = hold > delay ? hold : delay;
