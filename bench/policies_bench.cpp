@@ -190,51 +190,57 @@ void next_delay(benchmark::State& state) {
     schedule(state, policy_traits<P>::make(1));
 }
 
-// --- the machine: a failing streak of 16 connects, then a stable session, per iteration -----
+// --- the machine: a failing streak of 8 connects, then a stable session, per iteration ------
+// The default 5-minute give-up timeout is live (8 failures sleep 121 s, so it never fires), and
+// every decision is consumed, on both sides, so neither loop can be folded away.
 
-constexpr int machine_events = 2 * schedule_length + 2;
+constexpr int machine_failures = 8;
+constexpr int machine_events = 2 * machine_failures + 2;
 
 void machine_step(benchmark::State& state) {
-    redial::reconnect_machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
-                                redial::machine_options{.give_up_timeout = 0s}};
+    redial::reconnect_machine m;
     redial::time_point now{};
     redial::decision d = m.start(now);
     const std::error_code refused = std::make_error_code(std::errc::connection_refused);
     for (auto _ : state) {
-        for (int i = 0; i < schedule_length; ++i) {
+        for (int i = 0; i < machine_failures; ++i) {
             d = m.on_connect_failed(now, refused);
+            benchmark::DoNotOptimize(d);
             now += d.delay;
             d = m.on_wait_done(now);
+            benchmark::DoNotOptimize(d);
         }
         m.on_connected(now);
         now += 1h;
         d = m.on_session_end(now, refused);
+        benchmark::DoNotOptimize(d);
         now += d.delay;
-        benchmark::DoNotOptimize(d = m.on_wait_done(now));
+        d = m.on_wait_done(now);
+        benchmark::DoNotOptimize(d);
     }
     state.SetItemsProcessed(machine_events * state.iterations());
 }
 
 // The same events handled by the seeds' loop body (after PR 1806), written inline.
 void machine_step_baseline(benchmark::State& state) {
-    std::int64_t delay = sec, max = 30 * sec, now = 0, retry_start = 0, timeout = 0;
-    std::int64_t connected_at = 0;
+    std::int64_t delay = sec, max = 30 * sec, now = 0, retry_start = 0, timeout = 300 * sec;
     std::optional<std::error_code> last;
     const std::error_code refused = std::make_error_code(std::errc::connection_refused);
-    bool give_up = false;
     auto sleep = [&] {
         const std::int64_t d = delay;
         delay = std::min(delay * 2, max);
         return d;
     };
     for (auto _ : state) {
-        for (int i = 0; i < schedule_length; ++i) {
+        for (int i = 0; i < machine_failures; ++i) {
             last = refused;
-            now += sleep();
-            give_up = timeout != 0 && now - retry_start > timeout;
+            std::int64_t d = sleep();
+            benchmark::DoNotOptimize(d);
+            now += d;
+            bool give_up = timeout != 0 && now - retry_start > timeout;
             benchmark::DoNotOptimize(give_up);
         }
-        connected_at = now;
+        const std::int64_t connected_at = now;
         now += 3600 * sec;
         if (now - connected_at >= sec) { // stable: reset delay, window and last error
             delay = sec;
@@ -243,8 +249,10 @@ void machine_step_baseline(benchmark::State& state) {
         } else {
             last = refused;
         }
-        now += sleep();
-        give_up = timeout != 0 && now - retry_start > timeout;
+        std::int64_t d = sleep();
+        benchmark::DoNotOptimize(d);
+        now += d;
+        bool give_up = timeout != 0 && now - retry_start > timeout;
         benchmark::DoNotOptimize(give_up);
         benchmark::DoNotOptimize(last);
     }

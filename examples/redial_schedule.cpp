@@ -75,8 +75,9 @@ run_result run(const redial::options& o, const tool_options& t) {
     return r;
 }
 
+// Rounded to the millisecond for reading; the schedule itself is exact to the nanosecond.
 std::string fmt(ns d) {
-    return redial::format_duration(d);
+    return redial::format_duration(std::chrono::round<std::chrono::milliseconds>(d));
 }
 
 [[noreturn]] void usage_error(const std::string& message) {

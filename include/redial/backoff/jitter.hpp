@@ -91,7 +91,7 @@ public:
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         std::chrono::nanoseconds d = inner_.next();
-        d = d.count() < 0 ? std::chrono::nanoseconds{0} : d; // a negative delay means "now"
+        d = d.count() < 0 ? std::chrono::nanoseconds{0} : d; // a buggy inner policy: "now"
         d = d < before_ ? d : before_;
         // lo + (hi - lo)·U[0,1), the draw's 2^-53 folded into scale_.
         const double factor = lo_ + static_cast<double>(gen_() >> 11) * scale_;
