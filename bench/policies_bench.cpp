@@ -226,19 +226,19 @@ void machine_step_baseline(benchmark::State& state) {
     std::int64_t delay = sec, max = 30 * sec, now = 0, retry_start = 0, timeout = 300 * sec;
     std::optional<std::error_code> last;
     const std::error_code refused = std::make_error_code(std::errc::connection_refused);
-    auto sleep = [&] {
-        const std::int64_t d = delay;
+    // Sleep the current delay, escalate it, and check the window before the next attempt.
+    auto back_off = [&] {
+        std::int64_t d = delay;
         delay = std::min(delay * 2, max);
-        return d;
+        benchmark::DoNotOptimize(d);
+        now += d;
+        bool give_up = timeout != 0 && now - retry_start > timeout;
+        benchmark::DoNotOptimize(give_up);
     };
     for (auto _ : state) {
         for (int i = 0; i < machine_failures; ++i) {
             last = refused;
-            std::int64_t d = sleep();
-            benchmark::DoNotOptimize(d);
-            now += d;
-            bool give_up = timeout != 0 && now - retry_start > timeout;
-            benchmark::DoNotOptimize(give_up);
+            back_off();
         }
         const std::int64_t connected_at = now;
         now += 3600 * sec;
@@ -249,11 +249,7 @@ void machine_step_baseline(benchmark::State& state) {
         } else {
             last = refused;
         }
-        std::int64_t d = sleep();
-        benchmark::DoNotOptimize(d);
-        now += d;
-        bool give_up = timeout != 0 && now - retry_start > timeout;
-        benchmark::DoNotOptimize(give_up);
+        back_off();
         benchmark::DoNotOptimize(last);
     }
     state.SetItemsProcessed(machine_events * state.iterations());
