@@ -87,18 +87,21 @@ public:
                 after_ = max;
             }
         }
+        after_limit_ = detail::double_not_above(after_);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         std::chrono::nanoseconds d = inner_.next();
-        d = d.count() < 0 ? std::chrono::nanoseconds{0} : d; // a buggy inner policy: "now"
         d = d < before_ ? d : before_;
         // lo + (hi - lo)·U[0,1), the draw's 2^-53 folded into scale_.
         const double factor = lo_ + static_cast<double>(gen_() >> 11) * scale_;
-        const std::chrono::nanoseconds j =
-            detail::from_nonnegative_double(static_cast<double>(d.count()) * factor);
-        return j < after_ ? j : after_; // fit: only rounding reaches past max; clamp: the rule
+        double x = static_cast<double>(d.count()) * factor;
+        x = x > 0.0 ? x : 0.0; // a buggy negative inner delay means "now"
+        // Below after_limit_ (the largest double not above the bound) the truncation is exact and
+        // in range; at or above it the result is the bound itself: saturation and cap at once.
+        return x < after_limit_ ? std::chrono::nanoseconds{static_cast<std::int64_t>(x)} : after_;
     }
+
     void reset() noexcept { inner_.reset(); }
     void seed(std::uint64_t s) noexcept { gen_.seed(s); }
 
@@ -127,6 +130,7 @@ private:
     double hi_;
     std::chrono::nanoseconds before_{detail::ns_max};
     std::chrono::nanoseconds after_{detail::ns_max};
+    double after_limit_; // the largest double not above after_
     jitter_cap cap_;
 };
 

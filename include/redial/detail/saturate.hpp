@@ -2,6 +2,7 @@
 #define REDIAL_DETAIL_SATURATE_HPP
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -55,6 +56,16 @@ constexpr ns from_double(double count) noexcept {
 /// compare: the hot path of jitter, where rounding direction does not matter.
 constexpr ns from_nonnegative_double(double count) noexcept {
     return count < 9223372036854775808.0 ? ns{static_cast<std::int64_t>(count)} : ns_max;
+}
+
+/// The largest double not above `d` (a double holds 53 bits, so large counts round), for bounds
+/// checked in doubles before an exact conversion.
+inline double double_not_above(ns d) noexcept {
+    double x = static_cast<double>(d.count());
+    while (x >= 9223372036854775808.0 || static_cast<std::int64_t>(x) > d.count()) {
+        x = std::nextafter(x, -1.0);
+    }
+    return x;
 }
 
 /// A uniform integer in [0, span) from a 64-bit draw: the high half of span × draw (Lemire's
