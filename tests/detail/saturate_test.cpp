@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace {
@@ -30,6 +31,20 @@ TEST(Saturate, MultiplyClampsAndRounds) {
     EXPECT_EQ(sat_mul(1s, std::numeric_limits<double>::infinity()), ns::max());
     EXPECT_EQ(from_double(std::nan("")), ns::max());
     EXPECT_EQ(from_double(-1e30), ns::min());
+}
+
+TEST(Saturate, DoubleNotAboveIsExactBelowTwoToThe53) {
+    EXPECT_EQ(double_not_above(30s), 30e9);
+    EXPECT_EQ(double_not_above(ns{(std::int64_t{1} << 53) + 1}), 9007199254740992.0);
+    const double top = double_not_above(ns::max());
+    EXPECT_LT(top, 9223372036854775808.0); // 2^63 itself would not convert
+    EXPECT_EQ(static_cast<std::int64_t>(top), ns::max().count() - 1023);
+}
+
+TEST(Saturate, ScaleDrawIsUniformOverTheSpan) {
+    EXPECT_EQ(scale_draw(10, 0), 0u);
+    EXPECT_EQ(scale_draw(10, ~std::uint64_t{0}), 9u);
+    EXPECT_EQ(scale_draw(~std::uint64_t{0}, ~std::uint64_t{0}), ~std::uint64_t{0} - 1);
 }
 
 TEST(Saturate, ElapsedNeverNegative) {
