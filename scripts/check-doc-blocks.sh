@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Compiles every ```cpp block of README.md and docs/*.md as its own translation unit.
+# A block that is not a whole translation unit (a declaration list, a fragment) belongs in
+# ```text. Usage: scripts/check-doc-blocks.sh [compiler] (run by the test suite).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cxx=${1:-c++}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for doc in README.md docs/*.md; do
+    awk -v out="$work/$(basename "$doc" .md)" '
+        /^```cpp$/ { n++; file = out "_" n ".cpp"; inside = 1; printf "" > file; next }
+        /^```$/ && inside { inside = 0; close(file); next }
+        inside { print >> file }
+    ' "$doc"
+done
+failed=0
+count=0
+for src in "$work"/*.cpp; do
+    [ -e "$src" ] || continue
+    count=$((count + 1))
+    if ! "$cxx" -std=c++20 -Wall -Wextra -Werror -Iinclude -c "$src" -o "$src.o" 2>"$src.log"; then
+        echo "does not compile: $(basename "$src" .cpp | sed 's/_\([0-9]*\)$/.md block \1/')"
+        head -20 "$src.log"
+        failed=$((failed + 1))
+    fi
+done
+echo "doc blocks: $((count - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
