@@ -1,0 +1,199 @@
+#ifndef REDIAL_CLOCK_VIRTUAL_CLOCK_HPP
+#define REDIAL_CLOCK_VIRTUAL_CLOCK_HPP
+
+#include <redial/clock/concept.hpp>
+#include <redial/detail/saturate.hpp>
+#include <redial/time.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/error.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+namespace redial {
+
+/// Time that moves only when a test or a simulation moves it. Waits complete in time order
+/// (ties in the order they were started) through the io_context, one instant at a time: when
+/// time reaches a wait, its handler is posted and the io_context is polled, so the handler and
+/// whatever it starts run at that instant, before any later wait. Nothing sleeps.
+///
+/// The clock is a handle: copies share one timeline. Pending waits do not count as io_context
+/// work, so io.run() returns when nothing is ready instead of blocking on virtual time.
+class virtual_clock {
+    class timer_impl;
+    struct state {
+        asio::io_context* io;
+        time_point now;
+        std::uint64_t next_seq = 0;
+        std::map<std::pair<time_point, std::uint64_t>, timer_impl*> due;
+
+        // Runs what is ready now. asio marks a context that ran out of work as stopped; restart it
+        // before and after, so the clock's polls and the caller's own run() both keep working.
+        void poll() {
+            if (io->stopped()) {
+                io->restart();
+            }
+            io->poll();
+            if (io->stopped()) {
+                io->restart();
+            }
+        }
+    };
+
+    // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler).
+    struct wait_op {
+        virtual ~wait_op() = default;
+        virtual void complete(std::error_code ec) && = 0; // posts the handler
+    };
+
+    template <class Handler>
+    struct wait_op_for final : wait_op {
+        Handler handler;
+        asio::any_io_executor fallback;
+        wait_op_for(Handler h, asio::any_io_executor ex)
+            : handler(std::move(h)), fallback(std::move(ex)) {}
+        void complete(std::error_code ec) && override {
+            auto ex = asio::get_associated_executor(handler, fallback);
+            asio::post(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+        }
+    };
+
+    class timer_impl {
+    public:
+        explicit timer_impl(std::shared_ptr<state> s, asio::any_io_executor ex)
+            : state_(std::move(s)), ex_(std::move(ex)) {}
+        timer_impl(const timer_impl&) = delete;
+        timer_impl& operator=(const timer_impl&) = delete;
+        ~timer_impl() { cancel(); }
+
+        void expires_at(time_point at) {
+            cancel(); // as with asio's timers, a new expiry aborts the pending wait
+            at_ = at;
+        }
+        void expires_after(std::chrono::nanoseconds d) {
+            expires_at(time_point{detail::sat_add(state_->now.time_since_epoch(), d)});
+        }
+
+        template <class Handler>
+        void start(Handler&& handler) {
+            cancel();
+            op_ = std::make_unique<wait_op_for<std::decay_t<Handler>>>(
+                std::forward<Handler>(handler), ex_);
+            key_ = {at_, state_->next_seq++};
+            state_->due.emplace(key_, this);
+            if (at_ <= state_->now) {
+                fire({}); // already due: completes on the next poll, without moving time
+            }
+        }
+
+        void cancel() {
+            if (op_) {
+                fire(asio::error::operation_aborted);
+            }
+        }
+
+        // Takes the wait off the timeline and posts its handler with `ec`.
+        void fire(std::error_code ec) {
+            state_->due.erase(key_);
+            std::unique_ptr<wait_op> op = std::move(op_);
+            std::move(*op).complete(ec);
+        }
+
+    private:
+        std::shared_ptr<state> state_;
+        asio::any_io_executor ex_;
+        time_point at_{};
+        std::pair<time_point, std::uint64_t> key_{};
+        std::unique_ptr<wait_op> op_;
+    };
+
+public:
+    /// A timeline starting at `start`, whose waits complete through `io`.
+    explicit virtual_clock(asio::io_context& io, time_point start = {})
+        : state_(std::make_shared<state>(state{&io, start, 0, {}})) {}
+
+    [[nodiscard]] time_point now() const noexcept { return state_->now; }
+
+    /// Moves time forward by `d`, completing every wait due on the way, in order. Returns how
+    /// many waits completed. Saturates at the end of the timeline.
+    std::size_t advance(std::chrono::nanoseconds d) {
+        return run_until(time_point{detail::sat_add(state_->now.time_since_epoch(), d)});
+    }
+
+    /// Moves time forward to `t` (never back), completing the waits due on the way.
+    std::size_t run_until(time_point t) {
+        std::size_t completed = 0;
+        state_->poll();
+        while (!state_->due.empty() && state_->due.begin()->first.first <= t) {
+            auto it = state_->due.begin();
+            if (it->first.first > state_->now) {
+                state_->now = it->first.first;
+            }
+            it->second->fire({});
+            ++completed;
+            state_->poll();
+        }
+        if (t > state_->now) {
+            state_->now = t;
+        }
+        state_->poll();
+        return completed;
+    }
+
+    /// Jumps to the earliest pending wait and completes it (with any due at the same instant).
+    /// Returns false when nothing is pending.
+    bool run_next() {
+        state_->poll();
+        if (state_->due.empty()) {
+            return false;
+        }
+        run_until(state_->due.begin()->first.first);
+        return true;
+    }
+
+    /// Waits started and not yet completed.
+    [[nodiscard]] std::size_t pending() const noexcept { return state_->due.size(); }
+
+    /// A timer on this timeline, used like asio::steady_timer.
+    class timer {
+    public:
+        timer(const virtual_clock& clock, asio::any_io_executor ex)
+            : impl_(std::make_unique<timer_impl>(clock.state_, std::move(ex))) {}
+
+        void expires_at(time_point at) { impl_->expires_at(at); }
+        void expires_after(std::chrono::nanoseconds d) { impl_->expires_after(d); }
+
+        template <class Token>
+        auto async_wait(Token&& token) {
+            return asio::async_initiate<Token, void(std::error_code)>(
+                [](auto&& handler, timer_impl* impl) {
+                    impl->start(std::forward<decltype(handler)>(handler));
+                },
+                token, impl_.get());
+        }
+        /// Completes a pending wait with asio::error::operation_aborted.
+        void cancel() { impl_->cancel(); }
+
+    private:
+        std::unique_ptr<timer_impl> impl_;
+    };
+
+private:
+    std::shared_ptr<state> state_;
+};
+
+static_assert(clock_source<virtual_clock>);
+
+} // namespace redial
+
+#endif
