@@ -347,6 +347,22 @@ TEST(Machine, EventsOutOfOrderAreLogicErrors) {
     EXPECT_THROW(m.on_connect_failed(t0, "refused"), std::logic_error);
 }
 
+TEST(Machine, WakeSkipsTheSleepResetsTheBackoffAndStartsAFreshWindow) {
+    machine m;
+    m.start(t0);
+    for (int i = 0; i < 4; ++i) { // sleeps 1, 2, 4, 8 s: attempts at 0, 1, 3, 7, 15 s
+        m.on_connect_failed(m.window_start() + std::chrono::seconds{(1 << i) - 1}, "refused");
+        m.on_wait_done(m.window_start() + std::chrono::seconds{(2 << i) - 1});
+    }
+    EXPECT_EQ(m.on_connect_failed(t0 + 15s, "refused"), decision::wait(16s));
+    EXPECT_EQ(m.on_wake(t0 + 20s), decision::connect()); // 11 s early
+    EXPECT_EQ(m.window_start(), t0 + 20s);
+    EXPECT_EQ(m.attempts(), 1u);
+    EXPECT_EQ(m.on_connect_failed(t0 + 20s, "refused"), decision::wait(1s)); // reset
+    m.on_wait_done(t0 + 21s);
+    EXPECT_THROW(m.on_wake(t0 + 21s), std::logic_error); // connecting: nothing to skip
+}
+
 TEST(Machine, ResetReturnsToIdleWithFreshPolicies) {
     machine m;
     auto t = drive(m, accept_then_reset);

@@ -96,6 +96,7 @@ std::string error_text(const Error& e) {
 ///   on_connected(now)                   (the session runs)
 ///   on_session_end(now, reason)      -> wait{delay} | give_up
 ///   on_wait_done(now)                -> connect | give_up
+///   on_wake(now)                     -> connect    (while waiting: the network changed)
 ///
 /// An event that does not fit the current state throws std::logic_error (a driver bug).
 template <backoff_policy Backoff = exponential_backoff,
@@ -179,6 +180,17 @@ public:
             return give_up(give_up_reason::timeout);
         }
         ++attempts_;
+        state_ = machine_state::connecting;
+        return decision::connect();
+    }
+
+    /// The network changed: skip the current sleep, reset the backoff, start a fresh window and
+    /// attempt now (gRPC users asked for exactly this). Only while waiting.
+    decision on_wake(time_point now) {
+        expect(machine_state::waiting, "on_wake");
+        backoff_.reset();
+        window_start_ = now;
+        attempts_ = 1;
         state_ = machine_state::connecting;
         return decision::connect();
     }

@@ -1,0 +1,389 @@
+#ifndef REDIAL_RECONNECTOR_HPP
+#define REDIAL_RECONNECTOR_HPP
+
+#include <redial/backoff/concept.hpp>
+#include <redial/backoff/exponential.hpp>
+#include <redial/clock/concept.hpp>
+#include <redial/core/machine.hpp>
+#include <redial/detail/erased_handler.hpp>
+#include <redial/failure.hpp>
+#include <redial/observer/hooks.hpp>
+#include <redial/observer/null.hpp>
+#include <redial/stability/concept.hpp>
+#include <redial/stability/uptime_threshold.hpp>
+#include <redial/transport/concept.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/buffer.hpp>
+#include <asio/error.hpp>
+#include <asio/post.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace redial {
+
+/// The connection's state as a watcher sees it: level-triggered (see async_wait_status).
+enum class link_status : std::uint8_t { disconnected, connected };
+
+/// How async_run ended when it gave up (the text is give_up_message()).
+enum class reconnect_errc {
+    timed_out = 1,      ///< the give-up timeout passed
+    attempts_exhausted, ///< the attempt limit was reached
+    terminal_error,     ///< the classifier marked an error as final
+};
+
+namespace detail {
+class reconnect_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "redial"; }
+    std::string message(int ev) const override {
+        switch (static_cast<reconnect_errc>(ev)) {
+        case reconnect_errc::timed_out:
+            return "reconnect timed out";
+        case reconnect_errc::attempts_exhausted:
+            return "reconnect attempts exhausted";
+        case reconnect_errc::terminal_error:
+            return "reconnect gave up on a terminal error";
+        }
+        return "unknown redial error";
+    }
+};
+} // namespace detail
+
+inline const std::error_category& reconnect_category() noexcept {
+    static const detail::reconnect_category_impl category;
+    return category;
+}
+inline std::error_code make_error_code(reconnect_errc e) noexcept {
+    return {static_cast<int>(e), reconnect_category()};
+}
+
+} // namespace redial
+
+template <>
+struct std::is_error_code_enum<redial::reconnect_errc> : std::true_type {};
+
+namespace redial {
+
+/// Keeps a connection alive: connects with `Transport`, hands each connection to the session
+/// code, judges each session with `Stability`, sleeps `Backoff` delays on `Clock`, and reports
+/// to `Observer`, until stop() or a give-up. The decisions are the core machine's
+/// (basic_reconnect_machine); this class only turns them into asynchronous operations.
+///
+/// Threading: everything runs on the executor given at construction; stop() and wake() may be
+/// called from any thread. Lifetime: the destructor stops. Pending completions hold the state
+/// weakly (the posted stop holds it until it has run), so no cycle keeps it alive and none of
+/// them runs session code, observer hooks or user handlers after stop.
+template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
+          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+class basic_reconnector {
+public:
+    using connection_type = typename Transport::connection;
+    using machine_type = basic_reconnect_machine<Backoff, Stability, failure>;
+
+    /// Ends a session: call it once, with the close reason (an empty code for a clean close).
+    class session_done {
+    public:
+        void operator()(std::error_code reason) const { (*this)(failure{reason}); }
+        void operator()(failure reason) const {
+            if (auto i = impl_.lock()) {
+                i->on_session_end(std::move(reason));
+            }
+        }
+
+    private:
+        friend basic_reconnector;
+        explicit session_done(std::weak_ptr<typename basic_reconnector::impl> i)
+            : impl_(std::move(i)) {}
+        // Weak: a session outliving the reconnector must not keep it (or a cycle) alive.
+        std::weak_ptr<typename basic_reconnector::impl> impl_;
+    };
+
+    using session_type = std::function<void(connection_type&, session_done)>;
+
+    basic_reconnector(asio::any_io_executor ex, Transport transport, Clock clock,
+                      Backoff backoff = Backoff{}, Stability stability = Stability{},
+                      machine_options options = {}, Observer observer = Observer{})
+        : impl_(std::make_shared<impl>(
+              std::move(ex), std::move(transport), std::move(clock),
+              machine_type{std::move(backoff), std::move(stability), options},
+              std::move(observer))) {}
+
+    basic_reconnector(const basic_reconnector&) = delete;
+    basic_reconnector& operator=(const basic_reconnector&) = delete;
+    ~basic_reconnector() {
+        if (impl_) {
+            impl_->request_stop();
+        }
+    }
+
+    /// Runs until stop() (completes with success) or a give-up (completes with a
+    /// reconnect_errc; the full text is give_up_message()). `session(connection&, done)` runs
+    /// once per connection and calls done(reason) when the session is over.
+    template <class Session, class Token>
+    auto async_run(Session session, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code)>(
+            [](auto handler, std::shared_ptr<impl> i, Session s) {
+                i->start(session_type(std::move(s)),
+                         detail::erased_handler<std::error_code>(std::move(handler), i->ex_));
+            },
+            token, impl_, std::move(session));
+    }
+
+    /// Stops: cancels the pending connect, sleep and session. Callable from any thread, any
+    /// number of times. The run completes with success.
+    void stop() { impl_->request_stop(); }
+
+    /// The network changed: skip the current backoff sleep, reset the backoff, try now.
+    void wake() {
+        asio::post(impl_->ex_, [i = impl_] { i->do_wake(); });
+    }
+
+    /// The current status (read on the executor's thread).
+    [[nodiscard]] link_status status() const noexcept { return impl_->status_; }
+
+    /// Completes with the current status once it differs from what this call last reported
+    /// (level-triggered: a flip and flip-back between two calls is not reported). Completes
+    /// with operation_aborted when the run ends. One waiter at a time.
+    template <class Token>
+    auto async_wait_status(Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, link_status)>(
+            [](auto handler, std::shared_ptr<impl> i) {
+                i->watch(detail::erased_handler<std::error_code, link_status>(std::move(handler),
+                                                                              i->ex_));
+            },
+            token, impl_);
+    }
+
+    /// The give-up error, e.g. "reconnect timed out after 5m: Connection refused"; empty
+    /// unless the run gave up.
+    [[nodiscard]] std::string give_up_message() const { return impl_->machine_.give_up_message(); }
+    [[nodiscard]] const machine_type& machine() const noexcept { return impl_->machine_; }
+    [[nodiscard]] Observer& observer() noexcept { return impl_->observer_; }
+    [[nodiscard]] Transport& transport() noexcept { return impl_->transport_; }
+
+private:
+    struct impl : std::enable_shared_from_this<impl> {
+        impl(asio::any_io_executor ex, Transport t, Clock c, machine_type m, Observer o)
+            : ex_(std::move(ex)), transport_(std::move(t)), clock_(std::move(c)),
+              timer_(clock_, ex_), machine_(std::move(m)), observer_(std::move(o)) {}
+
+        void start(session_type session, detail::erased_handler<std::error_code> done) {
+            if (done_ || stopped_) {
+                done.complete(asio::error::already_started);
+                return;
+            }
+            session_ = std::move(session);
+            done_ = std::move(done);
+            act(machine_.start(clock_.now()));
+        }
+
+        void act(decision d) {
+            const time_point now = clock_.now();
+            switch (d.what) {
+            case decision::kind::connect:
+                detail::notify(observer_, attempt_event{machine_.attempts(), now});
+                transport_.async_connect(
+                    [weak = this->weak_from_this()](std::error_code ec, connection_type c) {
+                        if (auto self = weak.lock()) {
+                            self->on_connect(ec, std::move(c));
+                        }
+                    });
+                return;
+            case decision::kind::wait:
+                detail::notify(observer_, backoff_event{d.delay, machine_.attempts() + 1, now});
+                timer_.expires_at(now + d.delay);
+                timer_.async_wait(
+                    [weak = this->weak_from_this(), gen = ++wait_generation_](std::error_code ec) {
+                        auto self = weak.lock();
+                        if (self && !ec && gen == self->wait_generation_) {
+                            self->on_wait_done();
+                        }
+                    });
+                return;
+            case decision::kind::give_up: {
+                const std::string message = machine_.give_up_message();
+                detail::notify(observer_, give_up_event{message, now});
+                finish(make_error_code(give_up_code()));
+                return;
+            }
+            }
+        }
+
+        // False once stop() was asked for (from any thread) or the run ended: from then on no
+        // completion runs session code, observer hooks or user handlers.
+        bool live() const noexcept { return !stopped_ && !stop_requested_.load(); }
+
+        void on_connect(std::error_code ec, connection_type c) {
+            if (!live()) {
+                return;
+            }
+            const time_point now = clock_.now();
+            if (ec) {
+                failure f{ec};
+                detail::notify(observer_, connect_failed_event{f, machine_.attempts(), now});
+                act(machine_.on_connect_failed(now, std::move(f)));
+                return;
+            }
+            machine_.on_connected(now);
+            connected_at_ = now;
+            connection_ = std::move(c);
+            set_status(link_status::connected);
+            detail::notify(observer_, connected_event{machine_.attempts(), now});
+            session_(*connection_, session_done{this->weak_from_this()});
+        }
+
+        void on_session_end(failure reason) {
+            if (!live() || !connection_) {
+                return; // stopped, or a session calling done twice
+            }
+            const time_point now = clock_.now();
+            connection_->close();
+            connection_.reset();
+            set_status(link_status::disconnected);
+            const decision d = machine_.on_session_end(now, reason);
+            detail::notify(observer_, disconnected_event{reason, now - connected_at_,
+                                                         machine_.last_verdict(), now});
+            act(d);
+        }
+
+        void on_wait_done() {
+            if (!live()) {
+                return;
+            }
+            act(machine_.on_wait_done(clock_.now()));
+        }
+
+        void do_wake() {
+            if (!live() || machine_.state() != machine_state::waiting) {
+                return;
+            }
+            ++wait_generation_; // the cancelled sleep's completion is ignored
+            timer_.cancel();
+            act(machine_.on_wake(clock_.now()));
+        }
+
+        void request_stop() {
+            stop_requested_.store(true);
+            asio::post(ex_, [self = this->shared_from_this()] { self->do_stop(); });
+        }
+
+        void do_stop() {
+            if (stopped_) {
+                return;
+            }
+            detail::notify(observer_, stopped_event{clock_.now()});
+            finish({});
+        }
+
+        // The run is over (stop or give-up): cancel everything; no user code runs after this.
+        void finish(std::error_code ec) {
+            stopped_ = true;
+            ++wait_generation_;
+            timer_.cancel();
+            transport_.cancel();
+            if (connection_) {
+                connection_->close();
+                connection_.reset();
+            }
+            session_ = nullptr;
+            if (watcher_) {
+                watcher_.complete(asio::error::operation_aborted, status_);
+            }
+            if (done_) {
+                done_.complete(ec);
+            }
+        }
+
+        void set_status(link_status s) {
+            status_ = s;
+            if (watcher_ && status_ != last_reported_) {
+                last_reported_ = status_;
+                watcher_.complete(std::error_code{}, status_);
+            }
+        }
+
+        void watch(detail::erased_handler<std::error_code, link_status> h) {
+            if (stopped_) {
+                h.complete(asio::error::operation_aborted, status_);
+            } else if (status_ != last_reported_) {
+                last_reported_ = status_;
+                h.complete(std::error_code{}, status_);
+            } else {
+                watcher_ = std::move(h);
+            }
+        }
+
+        reconnect_errc give_up_code() const noexcept {
+            switch (machine_.reason()) {
+            case give_up_reason::attempts:
+                return reconnect_errc::attempts_exhausted;
+            case give_up_reason::terminal:
+                return reconnect_errc::terminal_error;
+            default:
+                return reconnect_errc::timed_out;
+            }
+        }
+
+        asio::any_io_executor ex_;
+        Transport transport_;
+        [[no_unique_address]] Clock clock_;
+        typename Clock::timer timer_;
+        machine_type machine_;
+        [[no_unique_address]] Observer observer_;
+        session_type session_;
+        std::optional<connection_type> connection_;
+        detail::erased_handler<std::error_code> done_;
+        detail::erased_handler<std::error_code, link_status> watcher_;
+        time_point connected_at_{};
+        std::uint64_t wait_generation_ = 0;
+        std::atomic<bool> stop_requested_{false};
+        bool stopped_ = false;
+        link_status status_ = link_status::disconnected;
+        link_status last_reported_ = link_status::disconnected;
+    };
+
+    std::shared_ptr<impl> impl_;
+
+public:
+    /// Bytes of the shared state behind the handle (policies, timer, machine, bookkeeping).
+    static constexpr std::size_t state_size = sizeof(impl);
+};
+
+/// A session that holds the connection until the peer closes it (or it fails): reads and
+/// discards, and ends with the read error as the close reason.
+struct hold_session {
+    template <class Connection, class Done>
+    void operator()(Connection& c, Done done) const {
+        auto buffer = std::make_shared<std::array<char, 512>>();
+        read(c, std::move(done), std::move(buffer));
+    }
+
+private:
+    template <class Connection, class Done>
+    static void read(Connection& c, Done done, std::shared_ptr<std::array<char, 512>> buffer) {
+        c.async_read_some(asio::buffer(*buffer), [&c, done = std::move(done),
+                                                  buffer](std::error_code ec, std::size_t) mutable {
+            if (ec) {
+                done(ec);
+            } else {
+                read(c, std::move(done), std::move(buffer));
+            }
+        });
+    }
+};
+
+} // namespace redial
+
+#endif

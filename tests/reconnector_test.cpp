@@ -1,0 +1,336 @@
+#include <redial/reconnector.hpp>
+
+#include <redial/clock/virtual_clock.hpp>
+#include <redial/stability/always_stable.hpp>
+#include <redial/transport/scripted.hpp>
+
+#include <asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+// The core issue's scenarios again, end to end through basic_reconnector with the virtual clock
+// and the scripted transport: the five-minute flap scenario runs in microseconds.
+namespace {
+
+using namespace std::chrono_literals;
+using ns = std::chrono::nanoseconds;
+using redial::scripted_step;
+using redial::time_point;
+using transport = redial::scripted_transport<redial::virtual_clock>;
+
+constexpr time_point t0{};
+
+// Records every hook as numbers a test can compare exactly.
+struct recorder {
+    std::vector<ns> attempts; // when each attempt started
+    std::vector<ns> backoffs; // each sleep
+    std::vector<redial::verdict> verdicts;
+    std::vector<ns> uptimes;
+    std::vector<std::string> failures;
+    std::optional<std::string> gave_up;
+    int connected = 0;
+    int stopped = 0;
+    int calls = 0;
+
+    void on_attempt(const redial::attempt_event& e) {
+        ++calls;
+        attempts.push_back(e.at - t0);
+    }
+    void on_connected(const redial::connected_event&) {
+        ++calls;
+        ++connected;
+    }
+    void on_connect_failed(const redial::connect_failed_event& e) {
+        ++calls;
+        failures.push_back(e.error.message());
+    }
+    void on_disconnected(const redial::disconnected_event& e) {
+        ++calls;
+        verdicts.push_back(e.verdict);
+        uptimes.push_back(e.uptime);
+    }
+    void on_backoff(const redial::backoff_event& e) {
+        ++calls;
+        backoffs.push_back(e.delay);
+    }
+    void on_give_up(const redial::give_up_event& e) {
+        ++calls;
+        gave_up = std::string(e.error);
+    }
+    void on_stopped(const redial::stopped_event&) {
+        ++calls;
+        ++stopped;
+    }
+};
+
+template <class Stability = redial::uptime_threshold>
+using reconnector = redial::basic_reconnector<transport, redial::virtual_clock,
+                                              redial::exponential_backoff, Stability, recorder>;
+
+struct world {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    std::optional<std::error_code> result;
+
+    transport make_transport(transport::script s) {
+        return transport{clock, io.get_executor(), std::move(s)};
+    }
+    template <class R>
+    void run(R& r) {
+        r.async_run(redial::hold_session{}, [this](std::error_code ec) { result = ec; });
+    }
+    // Runs what is ready now. asio leaves a context that ran out of work stopped: restart it.
+    void poll() {
+        io.restart();
+        io.poll();
+    }
+    // Runs virtual time until the reconnector's run completed (or `limit` waits passed).
+    void until_done(std::size_t limit = 1'000'000) {
+        for (std::size_t i = 0; i < limit && !result && clock.run_next(); ++i) {
+        }
+        poll();
+    }
+};
+
+std::vector<ns> secs(std::initializer_list<std::int64_t> v) {
+    std::vector<ns> out;
+    for (auto s : v) {
+        out.push_back(std::chrono::seconds{s});
+    }
+    return out;
+}
+
+TEST(Reconnector, AcceptThenResetGivesUpAfterFiveMinutesWithTheCloseReason) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(0s); }),
+                    w.clock};
+    w.run(r);
+    w.until_done();
+    ASSERT_TRUE(w.result);
+    EXPECT_EQ(*w.result, redial::reconnect_errc::timed_out);
+    EXPECT_EQ(w.clock.now(), t0 + 301s);
+    const recorder& o = r.observer();
+    EXPECT_EQ(o.attempts, secs({0, 1, 3, 7, 15, 31, 61, 91, 121, 151, 181, 211, 241, 271}));
+    EXPECT_EQ(o.backoffs, secs({1, 2, 4, 8, 16, 30, 30, 30, 30, 30, 30, 30, 30, 30}));
+    EXPECT_EQ(o.verdicts, std::vector<redial::verdict>(14, redial::verdict::flap));
+    const std::string reset = std::make_error_code(std::errc::connection_reset).message();
+    EXPECT_EQ(r.give_up_message(), "reconnect timed out after 5m: " + reset);
+    EXPECT_EQ(o.gave_up, r.give_up_message());
+    EXPECT_EQ(o.stopped, 0);
+}
+
+TEST(Reconnector, StableSessionResetsTheBackoffAndTheNextSleepIsExactlyOneSecond) {
+    world w;
+    reconnector<> r{w.io.get_executor(), w.make_transport([](std::size_t i) {
+                        if (i < 2) {
+                            return scripted_step::refuse();
+                        }
+                        return i == 2 ? scripted_step::accept(5s) : scripted_step::refuse();
+                    }),
+                    w.clock};
+    w.run(r);
+    for (int i = 0; i < 5; ++i) {
+        w.clock.run_next();
+    }
+    const recorder& o = r.observer();
+    // Refused at 0 and 1; a 5 s session from 3 s to 8 s (stable); then sleeps start over.
+    EXPECT_EQ(o.attempts, secs({0, 1, 3, 9, 11}));
+    EXPECT_EQ(o.backoffs, secs({1, 2, 1, 2, 4}));
+    EXPECT_EQ(o.verdicts, std::vector<redial::verdict>{redial::verdict::stable});
+    EXPECT_EQ(o.uptimes, secs({5}));
+    EXPECT_EQ(r.machine().window_start(), t0 + 8s);
+}
+
+TEST(Reconnector, ConnectFailuresGiveUpWithTheLastConnectError) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }), w.clock};
+    w.run(r);
+    w.until_done();
+    EXPECT_EQ(w.clock.now(), t0 + 301s);
+    EXPECT_EQ(r.observer().failures.size(), 14u);
+    EXPECT_EQ(r.give_up_message(),
+              "reconnect timed out after 5m: " +
+                  std::make_error_code(std::errc::connection_refused).message());
+}
+
+TEST(Reconnector, TimeoutZeroNeverGivesUp) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }),
+                    w.clock,
+                    redial::exponential_backoff{},
+                    redial::uptime_threshold{},
+                    redial::machine_options{.give_up_timeout = 0s}};
+    w.run(r);
+    w.until_done(10'000);
+    EXPECT_FALSE(w.result);
+    EXPECT_GE(r.transport().attempts(), 10'000u);
+    r.stop();
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+TEST(Reconnector, BudgetCountsFromTheFirstFailureAfterALongSession) {
+    world w;
+    reconnector<> r{w.io.get_executor(), w.make_transport([](std::size_t i) {
+                        return i == 0 ? scripted_step::accept(1h) : scripted_step::refuse();
+                    }),
+                    w.clock};
+    w.run(r);
+    w.until_done();
+    EXPECT_EQ(w.clock.now(), t0 + 3600s + 301s);
+    EXPECT_EQ(r.transport().attempts(), 14u);
+}
+
+TEST(Reconnector, AlwaysStableNeverEscalatesAgainstAFlappingServer) {
+    world w;
+    reconnector<redial::always_stable> r{
+        w.io.get_executor(),
+        w.make_transport([](std::size_t) { return scripted_step::accept(0s); }), w.clock};
+    w.run(r);
+    w.until_done(2000);
+    EXPECT_FALSE(w.result);
+    EXPECT_EQ(r.observer().backoffs, std::vector<ns>(r.observer().backoffs.size(), 1s));
+    EXPECT_GT(r.observer().backoffs.size(), 1000u);
+}
+
+// --- stop and destroy at every stage: the run completes with success, nothing runs after ----
+
+enum class stage { connecting, sleeping, in_session };
+
+class StopDuring : public ::testing::TestWithParam<stage> {};
+
+TEST_P(StopDuring, CompletesWithSuccessAndNoHookRunsAfterwards) {
+    world w;
+    const stage s = GetParam();
+    reconnector<> r{w.io.get_executor(), w.make_transport([s](std::size_t) {
+                        switch (s) {
+                        case stage::connecting:
+                            return scripted_step::hang();
+                        case stage::sleeping:
+                            return scripted_step::refuse();
+                        case stage::in_session:
+                            break;
+                        }
+                        return scripted_step::accept(1h);
+                    }),
+                    w.clock};
+    w.run(r);
+    w.clock.advance(500ms); // mid-connect, mid-sleep, or mid-session
+    r.stop();
+    r.stop(); // twice is fine
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+    const int calls = r.observer().calls;
+    EXPECT_EQ(r.observer().stopped, 1);
+    w.clock.advance(24h);
+    EXPECT_EQ(r.observer().calls, calls) << "a hook ran after stop";
+    EXPECT_EQ(w.clock.pending(), 0u);
+}
+
+TEST_P(StopDuring, DestroyingTheReconnectorIsAStop) {
+    world w;
+    const stage s = GetParam();
+    {
+        reconnector<> r{w.io.get_executor(), w.make_transport([s](std::size_t) {
+                            return s == stage::connecting
+                                       ? scripted_step::hang()
+                                       : (s == stage::sleeping ? scripted_step::refuse()
+                                                               : scripted_step::accept(1h));
+                        }),
+                        w.clock};
+        w.run(r);
+        w.clock.advance(500ms);
+    }
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+    w.clock.advance(24h);
+    EXPECT_EQ(w.clock.pending(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Reconnector, StopDuring,
+                         ::testing::Values(stage::connecting, stage::sleeping, stage::in_session));
+
+TEST(Reconnector, StopFromAnotherThread) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(1h); }),
+                    w.clock};
+    w.run(r);
+    w.clock.advance(1s);
+    std::thread other([&] { r.stop(); });
+    other.join();
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+TEST(Reconnector, StatusIsLevelTriggered) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(10s); }),
+                    w.clock};
+    std::vector<redial::link_status> seen;
+    std::function<void(std::error_code, redial::link_status)> watch = [&](std::error_code ec,
+                                                                          redial::link_status s) {
+        if (!ec) {
+            seen.push_back(s);
+        }
+    };
+    w.run(r);
+    r.async_wait_status(watch);
+    w.poll(); // connected at 0
+    EXPECT_EQ(seen, std::vector<redial::link_status>{redial::link_status::connected});
+    // Not looking while it drops at 10 s and reconnects at 11 s: a flip and a flip back.
+    w.clock.advance(11s);
+    r.async_wait_status(watch);
+    w.poll();
+    EXPECT_EQ(seen.size(), 1u) << "a flip and flip-back between two looks is not reported";
+    w.clock.advance(10s); // drops at 21 s: this one is seen
+    EXPECT_EQ(seen.back(), redial::link_status::disconnected);
+    r.stop();
+    w.poll();
+}
+
+TEST(Reconnector, WakeSkipsTheSleepAndResetsTheBackoff) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }), w.clock};
+    w.run(r);
+    w.clock.advance(20s); // attempts at 0, 1, 3, 7, 15; now sleeping 16 s until 31 s
+    EXPECT_EQ(r.observer().backoffs.back(), 16s);
+    r.wake();
+    w.poll();
+    EXPECT_EQ(r.observer().attempts.back(), 20s);
+    EXPECT_EQ(r.observer().backoffs.back(), 1s);
+    w.clock.advance(30s); // the cancelled 16 s sleep does not fire an extra attempt at 31 s
+    // After the wake at 20 s the schedule starts over: 20, 21, 23, 27, 35 (then 51 > 50).
+    EXPECT_EQ(r.observer().attempts, secs({0, 1, 3, 7, 15, 20, 21, 23, 27, 35}));
+    r.stop();
+    w.poll();
+}
+
+TEST(Reconnector, RunningTwiceIsRefused) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(1h); }),
+                    w.clock};
+    w.run(r);
+    std::optional<std::error_code> second;
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { second = ec; });
+    w.poll();
+    EXPECT_EQ(second, asio::error::already_started);
+    r.stop();
+    w.poll();
+}
+
+} // namespace
