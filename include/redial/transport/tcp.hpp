@@ -1,0 +1,96 @@
+#ifndef REDIAL_TRANSPORT_TCP_HPP
+#define REDIAL_TRANSPORT_TCP_HPP
+
+#include <redial/detail/connect_op.hpp>
+#include <redial/detail/erased_handler.hpp>
+#include <redial/transport/concept.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/connect.hpp>
+#include <asio/error.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace redial {
+
+/// TCP: resolves the host on every attempt (addresses change), tries every endpoint in order,
+/// and fails with asio::error::timed_out when resolve plus connect exceed the connect timeout.
+/// The connection is an asio::ip::tcp::socket.
+class tcp_transport {
+public:
+    using connection = asio::ip::tcp::socket;
+
+    /// Throws std::invalid_argument for an empty host or port, or a zero or negative timeout.
+    tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
+                  std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10})
+        : ex_(std::move(ex)), host_(std::move(host)), port_(std::move(port)),
+          timeout_(connect_timeout) {
+        if (host_.empty() || port_.empty() || timeout_.count() <= 0) {
+            throw std::invalid_argument("tcp_transport: needs a host, a port and a positive "
+                                        "connect timeout");
+        }
+    }
+
+    template <class Token>
+    auto async_connect(Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, connection)>(
+            [this](auto handler) { start(std::move(handler)); }, token);
+    }
+
+    /// Aborts the attempt in progress: it completes with operation_aborted.
+    void cancel() {
+        if (auto op = op_.lock()) {
+            resolver_.cancel();
+            op->abort(asio::error::operation_aborted);
+        }
+    }
+
+    [[nodiscard]] const std::string& host() const noexcept { return host_; }
+    [[nodiscard]] const std::string& port() const noexcept { return port_; }
+
+private:
+    using op_type = detail::connect_op<connection>;
+
+    template <class Handler>
+    void start(Handler handler) {
+        auto op = std::make_shared<op_type>(ex_);
+        op->handler = detail::erased_handler<std::error_code, connection>(std::move(handler), ex_);
+        op_ = op;
+        op->arm_timeout(timeout_, op);
+        resolver_.async_resolve(
+            host_, port_,
+            [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
+                if (op->done) {
+                    return;
+                }
+                if (ec) {
+                    op->finish(ec);
+                    return;
+                }
+                asio::async_connect(
+                    op->socket, endpoints,
+                    [op](std::error_code connect_ec, const auto&) { op->finish(connect_ec); });
+            });
+    }
+
+    asio::any_io_executor ex_;
+    std::string host_;
+    std::string port_;
+    std::chrono::nanoseconds timeout_;
+    asio::ip::tcp::resolver resolver_{ex_};
+    std::weak_ptr<op_type> op_;
+};
+
+static_assert(transport<tcp_transport>);
+
+} // namespace redial
+
+#endif

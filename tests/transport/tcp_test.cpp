@@ -1,0 +1,158 @@
+#include <redial/transport/tcp.hpp>
+
+#include <redial/clock/steady_clock.hpp>
+#include <redial/reconnector.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+// Real sockets on 127.0.0.1 with millisecond backoff: these tests assert counts, errors and
+// verdicts, never how long anything took.
+namespace {
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+struct counting_observer {
+    int attempts = 0;
+    std::vector<redial::verdict> verdicts;
+    void on_attempt(const redial::attempt_event&) { ++attempts; }
+    void on_disconnected(const redial::disconnected_event& e) { verdicts.push_back(e.verdict); }
+};
+
+using reconnector = redial::basic_reconnector<redial::tcp_transport, redial::steady_clock,
+                                              redial::exponential_backoff, redial::uptime_threshold,
+                                              counting_observer>;
+
+struct loopback : ::testing::Test {
+    asio::io_context io;
+    tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    std::string port = std::to_string(acceptor.local_endpoint().port());
+    std::optional<std::error_code> result;
+    int accepted = 0;
+    std::vector<std::shared_ptr<tcp::socket>> held;
+
+    reconnector make(std::chrono::nanoseconds timeout,
+                     redial::uptime_threshold stability = redial::uptime_threshold{100ms}) {
+        return reconnector{io.get_executor(),
+                           redial::tcp_transport{io.get_executor(), "127.0.0.1", port, 2s},
+                           redial::steady_clock{},
+                           redial::exponential_backoff{1ms, 2.0, 4ms},
+                           stability,
+                           redial::machine_options{.give_up_timeout = timeout}};
+    }
+    // Accepts forever; `on_accept` decides what to do with each connection.
+    template <class F>
+    void serve(F on_accept) {
+        acceptor.async_accept([this, on_accept](std::error_code ec, tcp::socket s) {
+            if (ec) {
+                return;
+            }
+            ++accepted;
+            on_accept(std::make_shared<tcp::socket>(std::move(s)));
+            serve(on_accept);
+        });
+    }
+};
+
+using TcpTransport = loopback;
+
+TEST_F(TcpTransport, AClosedPortGivesUpWithConnectionRefused) {
+    acceptor.close();
+    auto r = make(30ms);
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    io.run();
+    EXPECT_EQ(result, redial::reconnect_errc::timed_out);
+    EXPECT_EQ(r.give_up_message(),
+              "reconnect timed out after 30ms: " +
+                  std::make_error_code(std::errc::connection_refused).message());
+    EXPECT_GE(r.observer().attempts, 3);
+}
+
+TEST_F(TcpTransport, AServerThatAcceptsThenClosesIsAFlapUntilTheTimeout) {
+    serve([](std::shared_ptr<tcp::socket> s) { s->close(); });
+    auto r = make(40ms);
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) {
+        result = ec;
+        acceptor.close();
+    });
+    io.run();
+    EXPECT_EQ(result, redial::reconnect_errc::timed_out);
+    EXPECT_GE(accepted, 3);
+    for (redial::verdict v : r.observer().verdicts) {
+        EXPECT_EQ(v, redial::verdict::flap);
+    }
+    // The close reason, not a generic timeout: end of file (or a reset, if the peer sent one).
+    const std::string msg = r.give_up_message();
+    EXPECT_TRUE(msg == "reconnect timed out after 40ms: " +
+                           asio::error::make_error_code(asio::error::eof).message() ||
+                msg == "reconnect timed out after 40ms: " +
+                           std::make_error_code(std::errc::connection_reset).message())
+        << msg;
+}
+
+TEST_F(TcpTransport, AHealthySessionEndedByTheServerReconnectsAndStopEndsTheRun) {
+    asio::steady_timer server_timer{io};
+    serve([&](std::shared_ptr<tcp::socket> s) {
+        held.push_back(s);
+        if (accepted == 1) { // the first session lives 50 ms (stable at 20 ms), then the
+                             // server closes it; the second is held until the client stops
+            server_timer.expires_after(50ms);
+            server_timer.async_wait([s](std::error_code) { s->close(); });
+        }
+    });
+    auto r = make(5s, redial::uptime_threshold{20ms});
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) {
+        result = ec;
+        acceptor.close();
+    });
+    std::vector<redial::link_status> seen;
+    std::function<void(std::error_code, redial::link_status)> watch = [&](std::error_code ec,
+                                                                          redial::link_status s) {
+        if (ec) {
+            return;
+        }
+        seen.push_back(s);
+        if (seen.size() == 3) { // connected, disconnected, connected again
+            r.stop();
+        } else {
+            r.async_wait_status(watch);
+        }
+    };
+    r.async_wait_status(watch);
+    io.run();
+    EXPECT_EQ(result, std::error_code{});
+    EXPECT_EQ(seen, (std::vector<redial::link_status>{redial::link_status::connected,
+                                                      redial::link_status::disconnected,
+                                                      redial::link_status::connected}));
+    EXPECT_EQ(r.observer().verdicts, std::vector<redial::verdict>{redial::verdict::stable});
+    EXPECT_EQ(accepted, 2);
+}
+
+TEST_F(TcpTransport, BadParametersAreRefused) {
+    EXPECT_THROW(redial::tcp_transport(io.get_executor(), "", "80"), std::invalid_argument);
+    EXPECT_THROW(redial::tcp_transport(io.get_executor(), "localhost", ""), std::invalid_argument);
+    EXPECT_THROW(redial::tcp_transport(io.get_executor(), "localhost", "80", 0s),
+                 std::invalid_argument);
+}
+
+TEST_F(TcpTransport, CancelAbortsAConnectInProgress) {
+    redial::tcp_transport t{io.get_executor(), "127.0.0.1", port, 2s};
+    std::optional<std::error_code> got;
+    t.async_connect([&](std::error_code ec, tcp::socket) { got = ec; });
+    t.cancel();
+    io.run();
+    EXPECT_EQ(got, asio::error::operation_aborted);
+}
+
+} // namespace

@@ -1,0 +1,80 @@
+#include <redial/transport/unix.hpp>
+
+#include <redial/clock/steady_clock.hpp>
+#include <redial/reconnector.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <unistd.h>
+
+namespace {
+
+using namespace std::chrono_literals;
+using asio::local::stream_protocol;
+
+struct UnixTransport : ::testing::Test {
+    std::string dir;
+    std::string path;
+    void SetUp() override {
+        char tmpl[] = "/tmp/redial-unix-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+        path = dir + "/server.sock";
+    }
+    void TearDown() override {
+        ::unlink(path.c_str());
+        ::rmdir(dir.c_str());
+    }
+};
+
+using reconnector = redial::basic_reconnector<redial::unix_transport, redial::steady_clock>;
+
+TEST_F(UnixTransport, ConnectsToAListeningSocketAndStops) {
+    asio::io_context io;
+    stream_protocol::acceptor acceptor{io, stream_protocol::endpoint(path)};
+    std::optional<stream_protocol::socket> server_side;
+    acceptor.async_accept([&](std::error_code ec, stream_protocol::socket s) {
+        ASSERT_FALSE(ec);
+        server_side.emplace(std::move(s));
+    });
+    reconnector r{io.get_executor(), redial::unix_transport{io.get_executor(), path, 1s},
+                  redial::steady_clock{}};
+    std::optional<std::error_code> result;
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    r.async_wait_status([&](std::error_code ec, redial::link_status s) {
+        EXPECT_FALSE(ec);
+        EXPECT_EQ(s, redial::link_status::connected);
+        r.stop();
+    });
+    io.run();
+    EXPECT_EQ(result, std::error_code{});
+    EXPECT_TRUE(server_side);
+}
+
+TEST_F(UnixTransport, AMissingSocketGivesUpWithTheConnectError) {
+    asio::io_context io;
+    reconnector r{io.get_executor(),          redial::unix_transport{io.get_executor(), path, 1s},
+                  redial::steady_clock{},     redial::exponential_backoff{1ms, 2.0, 2ms},
+                  redial::uptime_threshold{}, redial::machine_options{.give_up_timeout = 10ms}};
+    std::optional<std::error_code> result;
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    io.run();
+    EXPECT_EQ(result, redial::reconnect_errc::timed_out);
+    EXPECT_EQ(r.give_up_message(),
+              "reconnect timed out after 10ms: " +
+                  std::make_error_code(std::errc::no_such_file_or_directory).message());
+}
+
+TEST_F(UnixTransport, AnEmptyPathIsRefused) {
+    asio::io_context io;
+    EXPECT_THROW(redial::unix_transport(io.get_executor(), ""), std::invalid_argument);
+}
+
+} // namespace
