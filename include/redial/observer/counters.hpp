@@ -1,0 +1,55 @@
+#ifndef REDIAL_OBSERVER_COUNTERS_HPP
+#define REDIAL_OBSERVER_COUNTERS_HPP
+
+#include <redial/detail/saturate.hpp>
+#include <redial/observer/hooks.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace redial {
+
+/// Counts what happened, for metrics: read the members at any time on the reconnector's
+/// executor. Downtime is the time spent not connected, from the first attempt (or a drop) to
+/// the next connect, summed.
+struct counters_observer {
+    std::uint64_t attempts = 0;
+    std::uint64_t connects = 0;
+    std::uint64_t failures = 0; ///< failed connects
+    std::uint64_t drops = 0;    ///< sessions that ended
+    std::uint64_t flaps = 0;    ///< sessions judged flaps
+    std::chrono::nanoseconds downtime{0};
+    std::chrono::nanoseconds current_delay{0}; ///< the sleep in progress, or the last one
+    bool connected = false;
+
+    void on_attempt(const attempt_event& e) {
+        ++attempts;
+        if (!down_since_ && !connected) {
+            down_since_ = e.at;
+        }
+    }
+    void on_connected(const connected_event& e) {
+        ++connects;
+        connected = true;
+        if (down_since_) {
+            downtime = detail::sat_add(downtime, e.at - *down_since_);
+            down_since_.reset();
+        }
+    }
+    void on_connect_failed(const connect_failed_event&) { ++failures; }
+    void on_disconnected(const disconnected_event& e) {
+        ++drops;
+        flaps += e.verdict == verdict::flap ? 1 : 0;
+        connected = false;
+        down_since_ = e.at;
+    }
+    void on_backoff(const backoff_event& e) { current_delay = e.delay; }
+
+private:
+    std::optional<time_point> down_since_;
+};
+
+} // namespace redial
+
+#endif
