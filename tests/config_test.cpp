@@ -346,6 +346,10 @@ INSTANTIATE_TEST_SUITE_P(
     config, options_from_string_rejects,
     testing::Values(
         bad_input{"backoff-initial=5x", "backoff-initial", "5x", "unknown unit \"x\""},
+        bad_input{"stability=damping", "backoff-timeout", "5m",
+                  "longer than the damping hold-down limit (1h = 4 x damping-half-life)"},
+        bad_input{"stable-after=10m", "stable-after", "10m",
+                  "must not exceed backoff-timeout (5m)"},
         bad_input{"backoff-timeout=500ms", "backoff-timeout", "500ms",
                   "must be 0 (never give up) or at least backoff-initial (1s)"},
         bad_input{"backoff-initial=-1s", "backoff-initial", "-1s", "negative"},
@@ -594,6 +598,11 @@ TEST(to_string, round_trips_random_options) {
         if (gen() % 2 != 0) {
             o.connect_timeout = duration(1, 100'000'000'000);
         }
+        // validate() refuses a give-up timeout that damping or stable-after would defeat.
+        if (o.stability == redial::stability_kind::damping ||
+            (o.stable_after && *o.stable_after > o.timeout)) {
+            o.timeout = 0ns;
+        }
         o.max_attempts = gen() % 3 == 0 ? gen() : 0;
         o.clip_to_deadline = gen() % 2 != 0;
         if (gen() % 2 != 0) {
@@ -790,8 +799,8 @@ TEST(make_stability, each_kind) {
         EXPECT_EQ(s.judge({1s, time_point{4s}}), verdict::stable);
     }
     {
-        configured_stability s =
-            make_stability(options_from_string("stability=damping,damping-half-life=1m"));
+        configured_stability s = make_stability(
+            options_from_string("stability=damping,damping-half-life=1m,backoff-timeout=0"));
         ASSERT_TRUE(std::holds_alternative<flap_damping>(s.policy()));
         const flap_damping_params& p = std::get<flap_damping>(s.policy()).params();
         EXPECT_EQ(p.half_life, 1min);
@@ -811,8 +820,8 @@ TEST(make_stability, each_kind) {
     }
     {
         // Long half-lives stay valid: max hold-down scales with them.
-        configured_stability s =
-            make_stability(options_from_string("stability=damping,damping-half-life=2h"));
+        configured_stability s = make_stability(
+            options_from_string("stability=damping,damping-half-life=2h,backoff-timeout=0"));
         EXPECT_EQ(std::get<flap_damping>(s.policy()).params().max_hold_down, 8h);
     }
 }
@@ -874,5 +883,20 @@ TEST(configured, flap_escalates_and_stable_session_resets) {
 
 static_assert(redial::backoff_policy<redial::configured_backoff>);
 static_assert(redial::stability_policy<redial::configured_stability>);
+
+TEST(validate, BadEnumsSetInCodeAreRefused) {
+    redial::options o;
+    o.jitter = static_cast<redial::jitter_kind>(42);
+    try {
+        redial::validate(o);
+        FAIL();
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "jitter");
+        EXPECT_EQ(e.value(), "42");
+    }
+    o = {};
+    o.stability = static_cast<redial::stability_kind>(9);
+    EXPECT_THROW(redial::validate(o), redial::config_error);
+}
 
 } // namespace

@@ -437,6 +437,17 @@ struct origins {
 };
 
 inline void validate(const options& o, const origins& from) {
+    // Enums set in code (a bad static_cast) are checked first: the messages below print values
+    // by looking their names up.
+    auto known = [&](key_id k, auto e, std::size_t count) {
+        if (static_cast<std::size_t>(e) >= count) {
+            throw config_error(from.name(k), std::to_string(static_cast<std::size_t>(e)),
+                               "not a known value (there are " + std::to_string(count) + ")");
+        }
+    };
+    known(key_id::jitter, o.jitter, jitter_names.size());
+    known(key_id::jitter_cap, o.jitter_cap, jitter_cap_names.size());
+    known(key_id::stability, o.stability, stability_names.size());
     auto fail = [&](key_id k, std::string_view why) {
         return config_error(from.name(k), from.value(k, o), why);
     };
@@ -483,6 +494,24 @@ inline void validate(const options& o, const origins& from) {
     }
     if (o.connect_timeout) {
         positive(key_id::connect_timeout, *o.connect_timeout);
+    }
+    if (o.timeout.count() != 0) {
+        // Settings under which the reconnector would give up at the first hold-down or the
+        // first long-but-not-stable session, without a retry: refused, naming both keys.
+        if (o.stability == stability_kind::damping && o.timeout <= o.damping_half_life * 4) {
+            throw fail(key_id::backoff_timeout,
+                       "must be 0 (never give up) or longer than the damping hold-down limit (" +
+                           format_duration(o.damping_half_life * 4) + " = 4 x " +
+                           from.name(key_id::damping_half_life) +
+                           "): a suppressed connection would give up at once");
+        }
+        if (o.stability == stability_kind::uptime && o.stable_after &&
+            *o.stable_after > o.timeout) {
+            throw fail(key_id::stable_after,
+                       "must not exceed " + from.name(key_id::backoff_timeout) + " (" +
+                           from.value(key_id::backoff_timeout, o) +
+                           "): a session in between would count as a flap and give up");
+        }
     }
 }
 

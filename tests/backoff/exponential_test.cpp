@@ -35,6 +35,12 @@ TEST(ExponentialBackoff, FractionalMultiplierRoundsEachStepToTheNanosecond) {
                                             109951162778ns, 120s, 120s}));
 }
 
+TEST(ExponentialBackoff, TinyFractionalStepsNeverStall) {
+    redial::exponential_backoff b{1ns, 1.4, 1s};
+    // 1 × 1.4 rounds back to 1: grow by a nanosecond instead; then 2.8 -> 3, 4.2 -> 4, ...
+    EXPECT_EQ(take(b, 6), (std::vector<ns>{1ns, 2ns, 3ns, 4ns, 6ns, 8ns}));
+}
+
 TEST(ExponentialBackoff, ResetStartsOver) {
     redial::exponential_backoff b;
     take(b, 10);

@@ -3,6 +3,8 @@
 #include <redial/backoff/constant.hpp>
 #include <redial/backoff/exponential.hpp>
 #include <redial/stability/always_stable.hpp>
+#include <redial/stability/flap_damping.hpp>
+#include <redial/stability/restart_intensity.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 
 #include "support/drive.hpp"
@@ -280,17 +282,20 @@ TEST(Machine, ClipToDeadlineGivesUpWhenNoTimeIsLeft) {
     EXPECT_EQ(m.give_up_message(), "reconnect timed out after 10s: connect timed out");
 }
 
-TEST(Machine, GiveUpWithoutAnErrorHasNoSuffix) {
-    // A timeout shorter than the initial delay: after a stable session clears the last error,
-    // the very next attempt is already past the window.
+TEST(Machine, AFreshWindowAlwaysGetsItsFirstAttempt) {
+    // A timeout shorter than the first sleep after a stable session: the window is already
+    // "exceeded" when that sleep ends, but a give-up needs a failure to report, so the first
+    // attempt of the fresh window is made; its failure then ends the run.
     machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
               machine_options{.give_up_timeout = 500ms}};
     m.start(t0);
     m.on_connected(t0);
     EXPECT_EQ(m.on_session_end(t0 + 1min, "eof"), decision::wait(1s));
     EXPECT_FALSE(m.last_error());
-    EXPECT_EQ(m.on_wait_done(t0 + 1min + 1s), decision::give_up());
-    EXPECT_EQ(m.give_up_message(), "reconnect timed out after 500ms");
+    EXPECT_EQ(m.on_wait_done(t0 + 1min + 1s), decision::connect());
+    EXPECT_EQ(m.on_connect_failed(t0 + 1min + 1s, "refused"), decision::wait(2s));
+    EXPECT_EQ(m.on_wait_done(t0 + 1min + 3s), decision::give_up());
+    EXPECT_EQ(m.give_up_message(), "reconnect timed out after 500ms: refused");
 }
 
 TEST(Machine, WindowBoundaryIsExclusive) {
@@ -405,6 +410,89 @@ TEST(Machine, ClockSteppingBackYieldsZeroUptime) {
     m.on_connected(t0 + 10s);
     EXPECT_EQ(m.on_session_end(t0 + 5s, "reset"), decision::wait(1s));
     EXPECT_EQ(m.last_verdict(), verdict::flap);
+}
+
+// --- hold-downs: flap damping -----------------------------------------------------------------
+
+using damped_machine =
+    redial::basic_reconnect_machine<redial::exponential_backoff, redial::flap_damping, std::string>;
+
+// Sessions reset at once, three times: at 0 s and 1 s the penalty (1000, then 1999.2) stays
+// under 2000, so the drops are stable and sleep 1 s; the third, at 2 s, pushes it to 2997.7:
+// suppressed, and the sleep is the hold-down until the penalty decays to 750.
+template <class M>
+decision three_quick_drops(M& m) {
+    m.start(t0);
+    decision d{};
+    for (int i = 0; i < 3; ++i) {
+        const redial::time_point at = t0 + std::chrono::seconds{i};
+        if (i > 0) {
+            EXPECT_EQ(m.on_wait_done(at), decision::connect());
+        }
+        m.on_connected(at);
+        d = m.on_session_end(at, "reset");
+        EXPECT_EQ(m.last_verdict(), i < 2 ? verdict::stable : verdict::flap) << i;
+    }
+    return d;
+}
+
+ns expected_hold_after_three_drops() {
+    redial::flap_damping reference;
+    for (int i = 0; i < 3; ++i) {
+        (void)reference.judge({0s, t0 + std::chrono::seconds{i}});
+    }
+    return reference.hold_down(t0 + 2s);
+}
+
+TEST(Machine, ASuppressedConnectionSleepsTheHoldDown) {
+    damped_machine m{redial::exponential_backoff{}, redial::flap_damping{},
+                     machine_options{.give_up_timeout = 0s}};
+    const decision d = three_quick_drops(m);
+    const ns hold = expected_hold_after_three_drops();
+    EXPECT_GT(hold, 1798s);
+    EXPECT_LT(hold, 1800s);
+    EXPECT_EQ(d, decision::wait(hold)); // not the backoff's 2 s
+}
+
+TEST(Machine, AHoldDownPastTheDeadlineGivesUpAtOnceEvenWhenClipping) {
+    for (bool clip : {false, true}) {
+        damped_machine m{redial::exponential_backoff{}, redial::flap_damping{},
+                         machine_options{.clip_to_deadline = clip}};
+        EXPECT_EQ(three_quick_drops(m), decision::give_up()) << clip;
+        EXPECT_EQ(m.give_up_message(), "reconnect timed out after 5m: reset");
+    }
+}
+
+TEST(Machine, WakeDoesNotBypassAHoldDown) {
+    damped_machine m{redial::exponential_backoff{}, redial::flap_damping{},
+                     machine_options{.give_up_timeout = 0s}};
+    (void)three_quick_drops(m);
+    redial::flap_damping reference;
+    for (int i = 0; i < 3; ++i) {
+        (void)reference.judge({0s, t0 + std::chrono::seconds{i}});
+    }
+    EXPECT_EQ(m.on_wake(t0 + 10min), decision::wait(reference.hold_down(t0 + 10min)));
+    EXPECT_EQ(m.on_wait_done(t0 + 10min + reference.hold_down(t0 + 10min)), decision::connect());
+}
+
+// --- restart intensity end to end -------------------------------------------------------------
+
+TEST(Machine, RestartIntensityCountsDropsWithinItsWindow) {
+    using intensity_machine =
+        redial::basic_reconnect_machine<redial::exponential_backoff, redial::restart_intensity,
+                                        std::string>;
+    // A window longer than the backoff's cap: every quick drop after the first is a flap, so
+    // the schedule escalates as with uptime_threshold and gives up at 301 s.
+    intensity_machine wide{redial::exponential_backoff{}, redial::restart_intensity{1, 31s}};
+    auto t = drive(wide, accept_then_reset);
+    ASSERT_TRUE(t.gave_up_at);
+    EXPECT_EQ(since_start(*t.gave_up_at), 301s);
+    // Erlang's default window (5 s) is shorter than the 8 s sleeps the escalation reaches: a
+    // drop 8 s after the previous one counts alone, is stable, resets the backoff, and the
+    // cycle repeats: it never gives up against this server.
+    intensity_machine narrow{redial::exponential_backoff{}, redial::restart_intensity{}};
+    auto n = drive(narrow, accept_then_reset, 10'000);
+    EXPECT_FALSE(n.gave_up_at);
 }
 
 // --- layout: empty policies take no space ---------------------------------------------------

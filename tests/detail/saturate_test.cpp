@@ -41,7 +41,7 @@ TEST(Saturate, DoubleNotAboveIsExactBelowTwoToThe53) {
     EXPECT_EQ(static_cast<std::int64_t>(top), ns::max().count() - 1023);
 }
 
-TEST(Saturate, ScaleDrawIsUniformOverTheSpan) {
+TEST(Saturate, ScaleDrawMapsTheWholeDrawRangeOntoTheSpan) {
     EXPECT_EQ(scale_draw(10, 0), 0u);
     EXPECT_EQ(scale_draw(10, ~std::uint64_t{0}), 9u);
     EXPECT_EQ(scale_draw(~std::uint64_t{0}, ~std::uint64_t{0}), ~std::uint64_t{0} - 1);

@@ -30,9 +30,14 @@ public:
         const std::chrono::nanoseconds d = current_;
         if (current_ < max_) {
             // Integral multipliers stay exact in integers; doubles lose digits past 2^53 ns.
-            const std::chrono::nanoseconds grown =
-                integral_multiplier_ != 0 ? detail::sat_mul(current_, integral_multiplier_)
-                                          : detail::sat_mul(current_, multiplier_);
+            std::chrono::nanoseconds grown = integral_multiplier_ != 0
+                                                 ? detail::sat_mul(current_, integral_multiplier_)
+                                                 : detail::sat_mul(current_, multiplier_);
+            // A fractional step can round back to where it was (1ns × 1.4): grow by at least
+            // a nanosecond, so the schedule never stalls below its cap.
+            if (integral_multiplier_ == 0 && grown <= current_) {
+                grown = detail::sat_add(current_, std::chrono::nanoseconds{1});
+            }
             current_ = grown < max_ ? grown : max_;
         }
         return d;

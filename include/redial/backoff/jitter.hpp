@@ -76,12 +76,21 @@ public:
           scale_((detail::require_at_least("jitter hi", range.hi, range.lo) - range.lo) *
                  0x1.0p-53),
           hi_(range.hi), cap_(range.cap) {
+        if (!(range.hi > 0.0)) { // [0, 0) would scale every delay to zero: a busy loop
+            throw config_error("jitter hi", detail::format_number(range.hi),
+                               "must be greater than zero");
+        }
         // The cap mode becomes two limits, so next() has no branch on it: `before` bounds the
         // delay that is scaled (fit), `after` bounds the result (fit and clamp).
         if constexpr (has_max_delay<Inner>) {
             const std::chrono::nanoseconds max = inner_.max_delay();
             if (cap_ == jitter_cap::fit && range.hi > 1.0) {
                 before_ = detail::sat_mul(max, 1.0 / range.hi);
+                if (before_.count() < 1) { // max/hi below a nanosecond: every delay would be 0
+                    throw config_error("jitter hi", detail::format_number(range.hi),
+                                       "too large to fit below the cap (" + format_duration(max) +
+                                           ")");
+                }
             }
             if (cap_ != jitter_cap::overshoot) {
                 after_ = max;

@@ -156,8 +156,10 @@ public:
     /// failed connect, with the window still running.
     decision on_session_end(time_point now, Error reason) {
         expect(machine_state::connected, "on_session_end");
+        // Classify first: a classifier that throws leaves the stability policy untouched.
+        const bool terminal = static_cast<bool>(terminal_(reason));
         last_verdict_ = stability_.judge(session_end{detail::elapsed(connected_at_, now), now});
-        if (terminal_(reason)) {
+        if (terminal) {
             last_error_ = std::move(reason);
             return give_up(give_up_reason::terminal);
         }
@@ -172,11 +174,14 @@ public:
         return back_off(now);
     }
 
-    /// The sleep is over: attempt again, unless the give-up window has been exceeded.
+    /// The sleep is over: attempt again, unless the give-up window has been exceeded. A fresh
+    /// window (after a stable session or a wake) always gets its first attempt, however long
+    /// the first sleep was: a give-up needs a failure to report.
     decision on_wait_done(time_point now) {
         expect(machine_state::waiting, "on_wait_done");
         const std::chrono::nanoseconds timeout = options_.give_up_timeout;
-        if (timeout.count() != 0 && detail::elapsed(window_start_, now) > timeout) {
+        if (timeout.count() != 0 && attempts_ != 0 &&
+            detail::elapsed(window_start_, now) > timeout) {
             return give_up(give_up_reason::timeout);
         }
         ++attempts_;
@@ -185,11 +190,20 @@ public:
     }
 
     /// The network changed: skip the current sleep, reset the backoff, start a fresh window and
-    /// attempt now (gRPC users asked for exactly this). Only while waiting.
+    /// attempt now (gRPC users asked for exactly this). A stability hold-down still holds: then
+    /// the decision is to sleep what is left of it. Only while waiting.
     decision on_wake(time_point now) {
         expect(machine_state::waiting, "on_wake");
         backoff_.reset();
         window_start_ = now;
+        attempts_ = 0;
+        last_error_.reset();
+        if constexpr (has_hold_down<Stability>) {
+            const std::chrono::nanoseconds hold = stability_.hold_down(now);
+            if (hold.count() > 0) {
+                return decision::wait(hold);
+            }
+        }
         attempts_ = 1;
         state_ = machine_state::connecting;
         return decision::connect();
@@ -263,18 +277,27 @@ private:
         }
         std::chrono::nanoseconds delay = backoff_.next();
         delay = delay.count() < 0 ? std::chrono::nanoseconds{0} : delay; // a user policy's slip
+        std::chrono::nanoseconds hold{0};
         if constexpr (has_hold_down<Stability>) {
-            const std::chrono::nanoseconds hold = stability_.hold_down(now);
+            hold = stability_.hold_down(now);
             delay = hold > delay ? hold : delay;
         }
         const std::chrono::nanoseconds timeout = options_.give_up_timeout;
-        if (options_.clip_to_deadline && timeout.count() != 0) {
+        if (timeout.count() != 0) {
             const std::chrono::nanoseconds left =
                 detail::sat_sub(timeout, detail::elapsed(window_start_, now));
-            if (left.count() <= 0) {
+            // A hold-down that outlasts the window: no attempt can be made in time, so give up
+            // now instead of sleeping the hold-down first. Never clipped: it would attempt
+            // while still suppressed.
+            if (hold.count() > 0 && hold > left) {
                 return give_up(give_up_reason::timeout);
             }
-            delay = left < delay ? left : delay;
+            if (options_.clip_to_deadline) {
+                if (left.count() <= 0) {
+                    return give_up(give_up_reason::timeout);
+                }
+                delay = left < delay ? left : delay;
+            }
         }
         state_ = machine_state::waiting;
         return decision::wait(delay);
