@@ -195,6 +195,9 @@ void next_delay(benchmark::State& state) {
 // every decision is consumed, on both sides, so neither loop can be folded away.
 
 constexpr int machine_failures = 8;
+// Each iteration advances virtual time by an hour; both loops start over long before the
+// nanosecond counter could overflow (about 2.5 million hours).
+constexpr std::chrono::nanoseconds restart_after = std::chrono::hours{1'000'000};
 constexpr int machine_events = 2 * machine_failures + 2;
 
 void machine_step(benchmark::State& state) {
@@ -217,6 +220,13 @@ void machine_step(benchmark::State& state) {
         now += d.delay;
         d = m.on_wait_done(now);
         benchmark::DoNotOptimize(d);
+        if (now.time_since_epoch() > restart_after) { // before virtual time could overflow
+            state.PauseTiming();
+            m.reset();
+            now = {};
+            d = m.start(now);
+            state.ResumeTiming();
+        }
     }
     state.SetItemsProcessed(machine_events * state.iterations());
 }
@@ -251,6 +261,11 @@ void machine_step_baseline(benchmark::State& state) {
         }
         back_off();
         benchmark::DoNotOptimize(last);
+        if (now > restart_after.count()) {
+            state.PauseTiming();
+            now = retry_start = 0;
+            state.ResumeTiming();
+        }
     }
     state.SetItemsProcessed(machine_events * state.iterations());
 }

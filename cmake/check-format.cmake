@@ -10,7 +10,7 @@ file(GLOB_RECURSE files
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run --Werror ${files}
     RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "clang-format-16 would change these files (run scripts/format):\n${err}")
+    message(FATAL_ERROR "clang-format-16 would change these files (run scripts/format.sh):\n${err}")
 endif()
 list(LENGTH files n)
 message(STATUS "format: ${n} files clean")

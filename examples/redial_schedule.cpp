@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@ struct run_result {
     std::vector<ns> delays; // the sleep after each attempt
     std::optional<ns> gave_up_at;
     std::string error;
+    bool end_of_time = false;
 };
 
 run_result run(const redial::options& o, const tool_options& t) {
@@ -56,6 +58,10 @@ run_result run(const redial::options& o, const tool_options& t) {
         }
         if (d.what == redial::decision::kind::wait) {
             r.delays.push_back(d.delay);
+            if (d.delay > redial::time_point::max() - now) {
+                r.end_of_time = true; // the schedule outlasts the clock (about 292 years)
+                break;
+            }
             now += d.delay;
             d = m.on_wait_done(now);
             continue;
@@ -66,6 +72,10 @@ run_result run(const redial::options& o, const tool_options& t) {
         r.at.push_back(now.time_since_epoch());
         if (t.flap) {
             m.on_connected(now);
+            if (t.uptime > redial::time_point::max() - now) {
+                r.end_of_time = true;
+                break;
+            }
             now += t.uptime;
             d = m.on_session_end(now, "connection reset by peer");
         } else {
@@ -204,7 +214,9 @@ int main(int argc, char** argv) {
             }
             std::printf("\n");
         }
-        if (shown.gave_up_at) {
+        if (shown.end_of_time) {
+            std::printf("the next attempt would be after the end of the clock (about 292 years)\n");
+        } else if (shown.gave_up_at) {
             std::printf("gives up at %s: %s\n", fmt(*shown.gave_up_at).c_str(),
                         shown.error.c_str());
         } else if (o.timeout.count() == 0 && o.max_attempts == 0) {

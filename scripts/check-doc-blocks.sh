@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles every ```cpp block of README.md and docs/*.md as its own translation unit.
 # A block that is not a whole translation unit (a declaration list, a fragment) belongs in
-# ```text. Usage: scripts/check-doc-blocks.sh [compiler] (run by the test suite).
+# ```text. Blocks with a main() are also linked and run, and must exit 0.
+# Usage: scripts/check-doc-blocks.sh [compiler] (run by the test suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cxx=${1:-c++}
@@ -19,10 +20,18 @@ count=0
 for src in "$work"/*.cpp; do
     [ -e "$src" ] || continue
     count=$((count + 1))
+    name=$(basename "$src" .cpp | sed 's/_\([0-9]*\)$/.md block \1/')
     if ! "$cxx" -std=c++20 -Wall -Wextra -Werror -Iinclude -c "$src" -o "$src.o" 2>"$src.log"; then
-        echo "does not compile: $(basename "$src" .cpp | sed 's/_\([0-9]*\)$/.md block \1/')"
+        echo "does not compile: $name"
         head -20 "$src.log"
         failed=$((failed + 1))
+    elif grep -q 'int main(' "$src"; then
+        # A whole program: link it and run it; it must exit 0 (its own checks passed).
+        if ! "$cxx" "$src.o" -o "$src.bin" -pthread 2>"$src.log" || ! "$src.bin" >/dev/null; then
+            echo "does not run cleanly: $name"
+            head -20 "$src.log"
+            failed=$((failed + 1))
+        fi
     fi
 done
 echo "doc blocks: $((count - failed)) passed, $failed failed"
