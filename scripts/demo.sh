@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
-# The demo: redial-schedule prints the reconnect schedule of a preset or policy for review.
-# Extra arguments go to redial-schedule (try --help); with none it compares the seeds' default
-# with gRPC's. Installs missing Debian packages first (as root).
+# The demo: redial-cat keeps a connection to a local server that first refuses (2 s), then
+# accepts and closes at once (4 s), then stays healthy but restarts every 4 s. In 15 seconds
+# the log on stderr shows the backoff escalating, flaps being detected, and the reset after a
+# healthy session; the server's "hello N" lines arrive on stdout. Installs missing Debian
+# packages first (as root). With arguments, runs redial-cat with them instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 redial_install_deps
-redial_build redial-schedule >/dev/null
+redial_build redial-cat flaky-server redial-schedule >/dev/null
 if [ $# -gt 0 ]; then
-    exec build/bin/redial-schedule "$@"
+    exec build/bin/redial-cat "$@"
 fi
-build/bin/redial-schedule --preset default
-echo
-build/bin/redial-schedule --preset grpc --seed 1 --attempts 14
+port=$((47000 + $$ % 1000))
+build/bin/flaky-server --port "$port" --refuse 2s --flap 4s --healthy-for 4s &
+server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
+sleep 0.2
+echo "redial-cat 127.0.0.1:$port for 15 seconds (backoff 250ms doubling to 2s):" >&2
+timeout --preserve-status -s INT 15 \
+    build/bin/redial-cat --backoff-initial 250ms --backoff-max 2s "127.0.0.1:$port" </dev/null

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The tools as a user runs them: exit codes and messages for bad input, a give-up, and a short
+# end-to-end run against flaky-server on loopback. Run by the test suite with build/bin.
+set -uo pipefail
+bin=${1:?usage: test-cli.sh BIN_DIR}
+passed=0
+failed=0
+check() { # name, expected exit code, regex on stderr, command...
+    local name=$1 code=$2 regex=$3
+    shift 3
+    local err
+    err=$("$@" 2>&1 >/dev/null </dev/null)
+    local got=$?
+    if [ "$got" -eq "$code" ] && grep -qE -- "$regex" <<<"$err"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAILED $name: exit $got (want $code); stderr: $err"
+    fi
+}
+check "cat unknown flag" 2 'invalid --bogus "1": unknown key' "$bin/redial-cat" --bogus 1 x:1
+check "cat bad duration" 2 'invalid --backoff-max "5x": unknown unit' \
+    "$bin/redial-cat" --backoff-max 5x x:1
+check "cat bad env" 2 'invalid REDIAL_BACKOF_MAX "3s": unknown variable' \
+    env REDIAL_BACKOF_MAX=3s "$bin/redial-cat" x:1
+check "cat bad log" 2 'invalid --log "xml": expected text or json' \
+    "$bin/redial-cat" --log xml x:1
+check "cat bad env log" 2 'invalid REDIAL_LOG "xml"' env REDIAL_LOG=xml "$bin/redial-cat" x:1
+check "cat no target" 2 'missing HOST:PORT' "$bin/redial-cat"
+check "cat bad target" 2 'invalid target "localhost": expected HOST:PORT' \
+    "$bin/redial-cat" localhost
+check "cat tls" 2 '--tls is not available yet' "$bin/redial-cat" --tls x:1
+check "schedule bad flag" 2 'invalid --backoff-initial "2m": must not exceed --backoff-max' \
+    "$bin/redial-schedule" --backoff-initial 2m --backoff-max 1m
+check "schedule bad attempts" 2 'invalid --attempts "0"' "$bin/redial-schedule" --attempts 0
+
+# A closed port: gives up, exit 1, the give-up error on stderr.
+port=$((48000 + $$ % 1000))
+check "cat gives up" 1 "redial-cat: reconnect timed out after 200ms: Connection refused" \
+    "$bin/redial-cat" --backoff-initial 10ms --backoff-max 40ms --backoff-timeout 200ms \
+    "127.0.0.1:$port"
+
+# End to end: refused, then flaps, then healthy; SIGINT stops it with exit 0.
+"$bin/flaky-server" --port "$port" --refuse 300ms --flap 300ms 2>/dev/null &
+server=$!
+out=$(mktemp)
+err=$(mktemp)
+timeout --preserve-status -s INT 2 "$bin/redial-cat" --log json --backoff-initial 50ms \
+    --backoff-max 200ms "127.0.0.1:$port" </dev/null >"$out" 2>"$err"
+code=$?
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+if [ "$code" -eq 0 ] && grep -q '"event":"connect_failed"' "$err" &&
+    grep -q '"verdict":"flap"' "$err" && grep -q '"event":"connected"' "$err" &&
+    grep -q '"event":"stopped"' "$err" && grep -q '^hello 1$' "$out"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED cat end to end: exit $code"
+    cat "$err" "$out"
+fi
+rm -f "$out" "$err"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
