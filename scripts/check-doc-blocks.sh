@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles every ```cpp block of README.md and docs/*.md as its own translation unit.
 # A block that is not a whole translation unit (a declaration list, a fragment) belongs in
-# ```text. Blocks with a main() are also linked and run, and must exit 0.
+# ```text. Blocks with a main() are also linked and run, and must exit 0, unless they say
+# `doc: compile-only` (a client that needs a server of yours).
 # Usage: scripts/check-doc-blocks.sh [compiler] (run by the test suite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +26,7 @@ for src in "$work"/*.cpp; do
         echo "does not compile: $name"
         head -20 "$src.log"
         failed=$((failed + 1))
-    elif grep -q 'int main(' "$src"; then
+    elif grep -q 'int main(' "$src" && ! grep -q 'doc: compile-only' "$src"; then
         # A whole program: link it and run it; it must exit 0 (its own checks passed).
         if ! "$cxx" "$src.o" -o "$src.bin" -pthread 2>"$src.log" || ! "$src.bin" >/dev/null; then
             echo "does not run cleanly: $name"

@@ -1,0 +1,38 @@
+#ifndef REDIAL_ALIASES_HPP
+#define REDIAL_ALIASES_HPP
+
+// The common instantiations of basic_reconnector, by name.
+
+#include <redial/backoff/exponential.hpp>
+#include <redial/clock/steady_clock.hpp>
+#include <redial/clock/virtual_clock.hpp>
+#include <redial/observer/null.hpp>
+#include <redial/reconnector.hpp>
+#include <redial/stability/uptime_threshold.hpp>
+#include <redial/transport/scripted.hpp>
+#include <redial/transport/tcp.hpp>
+#include <redial/transport/unix.hpp>
+
+namespace redial {
+
+/// Production TCP: steady clock, the seeds' backoff and stability unless told otherwise.
+template <backoff_policy Backoff = exponential_backoff,
+          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+using tcp_reconnector =
+    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer>;
+
+/// A unix-domain socket, likewise.
+template <backoff_policy Backoff = exponential_backoff,
+          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+using unix_reconnector =
+    basic_reconnector<unix_transport, steady_clock, Backoff, Stability, Observer>;
+
+/// Tests and simulations: a scripted server on the virtual clock.
+template <backoff_policy Backoff = exponential_backoff,
+          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+using sim_reconnector = basic_reconnector<scripted_transport<virtual_clock>, virtual_clock, Backoff,
+                                          Stability, Observer>;
+
+} // namespace redial
+
+#endif
