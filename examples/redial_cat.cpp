@@ -11,6 +11,7 @@
 #include <redial/observer/ostream.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/transport/tcp.hpp>
+#include <redial/transport/tls.hpp>
 #include <redial/transport/unix.hpp>
 
 #include <asio/io_context.hpp>
@@ -67,8 +68,9 @@ void print_help() {
     }
     std::printf("  --%-20s %-34s default %s\n", "unix", "PATH: a unix socket instead", "-");
     std::printf("  --%-20s %-34s default %s\n", "log", "text|json (to stderr)", "text");
-    std::printf("  --%-20s %-34s default %s\n", "tls", "TLS (not available yet)", "off");
-    std::printf("  --%-20s %-34s default %s\n", "ca-file", "FILE: trusted CAs for --tls", "-");
+    std::printf("  --%-20s %-34s default %s\n", "tls", "TLS, peer and host name verified", "off");
+    std::printf("  --%-20s %-34s default %s\n", "ca-file", "FILE: trusted CAs for --tls",
+                "system store");
 }
 
 // The tool's own settings, from a flag or its REDIAL_ variable; true if `key` was one.
@@ -307,11 +309,11 @@ int main(int argc, char** argv) {
         usage_error(e.what());
     }
 
-    if (tool.tls) {
-        usage_error("--tls is not available yet (planned: TLS over asio::ssl)");
+    if (tool.ca_file && !tool.tls) {
+        usage_error("--ca-file needs --tls");
     }
-    if (tool.ca_file) {
-        usage_error("--ca-file needs --tls, which is not available yet");
+    if (tool.tls && tool.unix_path) {
+        usage_error("--tls works with HOST:PORT, not --unix");
     }
     if (tool.unix_path && !tool.target.empty()) {
         usage_error("give either HOST:PORT or --unix PATH, not both");
@@ -335,8 +337,19 @@ int main(int argc, char** argv) {
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
         host = host.substr(1, host.size() - 2); // [::1]:7000
     }
-    return run(io,
-               redial::tcp_transport{io.get_executor(), host, tool.target.substr(colon + 1),
-                                     connect_timeout},
-               o, tool);
+    const std::string port = tool.target.substr(colon + 1);
+    if (tool.tls) {
+        std::optional<redial::tls_transport> tls;
+        try {
+            tls.emplace(io.get_executor(), host, port,
+                        redial::tls_options{.ca_file = tool.ca_file,
+                                            .verify = true,
+                                            .sni = std::nullopt,
+                                            .connect_timeout = connect_timeout});
+        } catch (const redial::config_error& e) {
+            usage_error("invalid --ca-file \"" + e.value() + "\": cannot be loaded");
+        }
+        return run(io, std::move(*tls), o, tool);
+    }
+    return run(io, redial::tcp_transport{io.get_executor(), host, port, connect_timeout}, o, tool);
 }

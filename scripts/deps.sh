@@ -1,7 +1,7 @@
 # Sourced by the quick-start scripts: installs the Debian packages redial's build needs.
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
 redial_packages=(cmake ninja-build g++ ccache clang-format-16 libasio-dev libboost-dev
-    librange-v3-dev libgtest-dev libgmock-dev libbenchmark-dev)
+    librange-v3-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl)
 
 redial_install_deps() {
     local missing=()

@@ -29,7 +29,9 @@ check "cat bad env log" 2 'invalid REDIAL_LOG "xml"' env REDIAL_LOG=xml "$bin/re
 check "cat no target" 2 'missing HOST:PORT' "$bin/redial-cat"
 check "cat bad target" 2 'invalid target "localhost": expected HOST:PORT' \
     "$bin/redial-cat" localhost
-check "cat tls" 2 '--tls is not available yet' "$bin/redial-cat" --tls x:1
+check "cat ca-file without tls" 2 '--ca-file needs --tls' "$bin/redial-cat" --ca-file x x:1
+check "cat missing ca-file" 2 'invalid --ca-file "/nonexistent.pem": cannot be loaded' \
+    "$bin/redial-cat" --tls --ca-file /nonexistent.pem localhost:1
 check "schedule bad flag" 2 'invalid --backoff-initial "2m": must not exceed --backoff-max' \
     "$bin/redial-schedule" --backoff-initial 2m --backoff-max 1m
 check "schedule bad attempts" 2 'invalid --attempts "0"' "$bin/redial-schedule" --attempts 0

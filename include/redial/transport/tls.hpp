@@ -1,0 +1,241 @@
+#ifndef REDIAL_TRANSPORT_TLS_HPP
+#define REDIAL_TRANSPORT_TLS_HPP
+
+// TLS over asio::ssl (OpenSSL): link OpenSSL::SSL. Only this header includes OpenSSL.
+
+#include <redial/error.hpp>
+#include <redial/transport/concept.hpp>
+#include <redial/transport/tcp.hpp>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/async_result.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace redial {
+
+/// Why a peer certificate was refused, as OpenSSL says it ("self-signed certificate",
+/// "hostname mismatch", "certificate has expired"): the error a TLS connect fails with.
+inline const std::error_category& tls_verify_category() noexcept {
+    struct category final : std::error_category {
+        const char* name() const noexcept override { return "tls-verify"; }
+        std::string message(int ev) const override {
+            return std::string("certificate verify failed: ") + X509_verify_cert_error_string(ev);
+        }
+    };
+    static const category c;
+    return c;
+}
+
+/// Settings of a TLS transport. Verification is on by default: the peer's certificate must
+/// chain to a trusted CA (`ca_file`, else the system's store) and name the host.
+struct tls_options {
+    std::optional<std::string> ca_file{}; ///< PEM file of trusted CAs; unset: the system's store
+    bool verify = true;                   ///< turn off only for tests against throwaway servers
+    std::optional<std::string> sni{};     ///< server name sent and verified; unset: the host
+    std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10}; ///< TCP + handshake
+};
+
+/// A TLS stream the reconnector can close.
+class tls_connection {
+public:
+    using stream_type = asio::ssl::stream<asio::ip::tcp::socket>;
+    using executor_type = asio::any_io_executor; // an AsyncReadStream / AsyncWriteStream
+
+    tls_connection() = default;
+    explicit tls_connection(std::unique_ptr<stream_type> s) : stream_(std::move(s)) {}
+    tls_connection(tls_connection&&) noexcept = default;
+    tls_connection& operator=(tls_connection&& other) noexcept {
+        if (this != &other) {
+            release();
+            stream_ = std::move(other.stream_);
+        }
+        return *this;
+    }
+    ~tls_connection() { release(); }
+
+    template <class Buffers, class Token>
+    auto async_read_some(const Buffers& b, Token&& token) {
+        return stream_->async_read_some(b, std::forward<Token>(token));
+    }
+    template <class Buffers, class Token>
+    auto async_write_some(const Buffers& b, Token&& token) {
+        return stream_->async_write_some(b, std::forward<Token>(token));
+    }
+    /// Closes the socket (no TLS shutdown: the session is being abandoned).
+    void close() {
+        if (stream_) {
+            std::error_code ignored;
+            stream_->lowest_layer().close(ignored);
+        }
+    }
+    [[nodiscard]] bool is_open() const { return stream_ && stream_->lowest_layer().is_open(); }
+    [[nodiscard]] stream_type& stream() { return *stream_; }
+    [[nodiscard]] executor_type get_executor() { return stream_->get_executor(); }
+
+private:
+    // An ssl::stream's pending operations use its internal state until their (cancelled)
+    // completions have run: close the socket, then destroy the stream from a handler queued
+    // behind them, never inline.
+    void release() noexcept {
+        if (stream_) {
+            std::error_code ignored;
+            stream_->lowest_layer().close(ignored);
+            auto ex = stream_->get_executor();
+            asio::post(ex, [s = std::shared_ptr<stream_type>(std::move(stream_))] {});
+        }
+    }
+
+    std::unique_ptr<stream_type> stream_;
+};
+
+/// TLS over TCP: tcp_transport's connect (resolve, every endpoint), then a client handshake
+/// with SNI, peer verification and host name verification, all within the connect timeout. A
+/// verification failure is a connect error whose message says why (tls_verify_category).
+class tls_transport {
+public:
+    using connection = tls_connection;
+
+    /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and
+    /// std::invalid_argument as tcp_transport does.
+    tls_transport(asio::any_io_executor ex, std::string host, std::string port,
+                  tls_options options = {})
+        : tcp_(ex, host, std::move(port), options.connect_timeout),
+          shared_(std::make_shared<shared>(
+              shared{std::move(ex),
+                     options.sni.value_or(host),
+                     std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client),
+                     options.connect_timeout,
+                     options.verify,
+                     {}})) {
+        std::error_code ec;
+        if (options.ca_file) {
+            shared_->context->load_verify_file(*options.ca_file, ec);
+            if (ec) {
+                throw config_error("tls ca-file", *options.ca_file,
+                                   "cannot be loaded: " + ec.message());
+            }
+        } else {
+            shared_->context->set_default_verify_paths(ec);
+        }
+        shared_->context->set_verify_mode(options.verify ? asio::ssl::verify_peer
+                                                         : asio::ssl::verify_none);
+    }
+
+    template <class Token>
+    auto async_connect(Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, connection)>(
+            [this](auto handler) { start(std::move(handler)); }, token);
+    }
+    /// Aborts the connect or the handshake in progress.
+    void cancel() {
+        tcp_.cancel();
+        if (auto s = shared_->handshaking.lock()) {
+            std::error_code ignored;
+            s->lowest_layer().close(ignored);
+        }
+    }
+
+private:
+    using stream_type = tls_connection::stream_type;
+
+    // What the handshake needs, owned by its completions, so a transport destroyed mid-connect
+    // leaves nothing dangling.
+    struct shared {
+        asio::any_io_executor ex;
+        std::string server_name;
+        std::shared_ptr<asio::ssl::context> context;
+        std::chrono::nanoseconds timeout;
+        bool verify;
+        std::weak_ptr<stream_type> handshaking;
+    };
+
+    template <class Handler>
+    void start(Handler handler) {
+        // The TCP connect has its own timeout; the handshake gets what is left of it.
+        const auto started = std::chrono::steady_clock::now();
+        tcp_.async_connect([state = shared_, started, h = std::move(handler)](
+                               std::error_code ec, asio::ip::tcp::socket socket) mutable {
+            if (ec) {
+                std::move(h)(ec, connection{});
+                return;
+            }
+            handshake(state, std::move(socket), started, std::move(h));
+        });
+    }
+
+    template <class Handler>
+    static void handshake(const std::shared_ptr<shared>& state, asio::ip::tcp::socket socket,
+                          std::chrono::steady_clock::time_point started, Handler h) {
+        auto stream = std::make_shared<stream_type>(std::move(socket), *state->context);
+        SSL* ssl = stream->native_handle();
+        std::error_code not_ip;
+        (void)asio::ip::make_address(state->server_name, not_ip);
+        if (not_ip) { // a DNS name: sent as SNI (RFC 6066 forbids IP literals there)
+            SSL_set_tlsext_host_name(ssl, state->server_name.c_str());
+        }
+        if (state->verify) {
+            // OpenSSL's own check, so a mismatch reads "hostname mismatch" in the error.
+            if (not_ip) {
+                SSL_set1_host(ssl, state->server_name.c_str());
+            } else {
+                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), state->server_name.c_str());
+            }
+        }
+        state->handshaking = stream;
+        auto timer = std::make_shared<asio::steady_timer>(state->ex);
+        timer->expires_at(started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        state->timeout));
+        auto timed_out = std::make_shared<bool>(false);
+        timer->async_wait(
+            [weak = std::weak_ptr<stream_type>(stream), timed_out](std::error_code ec) {
+                if (auto s = weak.lock(); s && !ec) {
+                    *timed_out = true;
+                    std::error_code ignored;
+                    s->lowest_layer().close(ignored);
+                }
+            });
+        stream->async_handshake(
+            asio::ssl::stream_base::client,
+            [stream, timer, timed_out, h = std::move(h)](std::error_code ec) mutable {
+                timer->cancel();
+                if (*timed_out) {
+                    ec = asio::error::timed_out;
+                } else if (ec) {
+                    // Say why verification failed, not just that the handshake did.
+                    const long verify = SSL_get_verify_result(stream->native_handle());
+                    if (verify != X509_V_OK) {
+                        ec = std::error_code(static_cast<int>(verify), tls_verify_category());
+                    }
+                }
+                if (ec) {
+                    std::move(h)(ec, connection{});
+                    return;
+                }
+                std::move(h)(ec, connection{std::make_unique<stream_type>(std::move(*stream))});
+            });
+    }
+
+    tcp_transport tcp_;
+    std::shared_ptr<shared> shared_;
+};
+
+static_assert(transport<tls_transport>);
+
+} // namespace redial
+
+#endif

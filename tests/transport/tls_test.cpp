@@ -1,0 +1,200 @@
+#include <redial/transport/tls.hpp>
+
+#include <redial/clock/steady_clock.hpp>
+#include <redial/reconnector.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fcntl.h>
+#include <optional>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <system_error>
+#include <unistd.h>
+
+// TLS against `openssl s_server` started by the test, with a throwaway certificate for
+// localhost and 127.0.0.1: trusted, untrusted, the wrong name, a missing CA file, and a server
+// that never speaks TLS.
+namespace {
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+
+extern "C" char** environ;
+
+struct TlsTransport : ::testing::Test {
+    std::string dir;
+    std::string port;
+    pid_t server = -1;
+    int server_out = -1; // kept open: s_server prints on every connection (SIGPIPE otherwise)
+    int server_in = -1;  // kept open: at end of stdin s_server stops accepting
+
+    void SetUp() override {
+        char tmpl[] = "/tmp/redial-tls-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+        const std::string cmd =
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout " +
+            dir + "/key.pem -out " + dir +
+            "/cert.pem -days 1 -subj /CN=localhost -addext "
+            "subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl could not make a certificate";
+        asio::io_context io;
+        tcp::acceptor probe{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+        port = std::to_string(probe.local_endpoint().port());
+    }
+
+    void TearDown() override {
+        if (server > 0) {
+            ::kill(server, SIGTERM);
+            ::waitpid(server, nullptr, 0);
+        }
+        for (int fd : {server_out, server_in}) {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        (void)std::system(("rm -rf " + dir).c_str());
+    }
+
+    // Starts `openssl s_server` and returns once it prints ACCEPT (listening): no polling.
+    void start_server() {
+        int out[2];
+        int in[2];
+        ASSERT_EQ(::pipe(out), 0);
+        ASSERT_EQ(::pipe(in), 0);
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+        posix_spawn_file_actions_addclose(&actions, in[1]);
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addclose(&actions, out[0]);
+        const std::string accept = "127.0.0.1:" + port;
+        const std::string cert = dir + "/cert.pem";
+        const std::string key = dir + "/key.pem";
+        const char* argv[] = {"openssl",    "s_server", "-accept",   accept.c_str(), "-cert",
+                              cert.c_str(), "-key",     key.c_str(), nullptr};
+        ASSERT_EQ(::posix_spawnp(&server, "openssl", &actions, nullptr,
+                                 const_cast<char* const*>(argv), environ),
+                  0);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(out[1]);
+        ::close(in[0]);
+        server_in = in[1];
+        std::string seen;
+        char c{};
+        while (seen.find("ACCEPT") == std::string::npos && ::read(out[0], &c, 1) == 1) {
+            seen += c;
+        }
+        server_out = out[0];
+        ASSERT_NE(seen.find("ACCEPT"), std::string::npos) << "s_server did not start: " << seen;
+    }
+
+    using reconnector = redial::basic_reconnector<redial::tls_transport, redial::steady_clock>;
+
+    // Runs a reconnector with millisecond backoff until it connects (then stops it) or gives
+    // up; returns the give-up message, or "connected".
+    std::string run(const std::string& host, redial::tls_options options) {
+        asio::io_context io;
+        reconnector r{io.get_executor(),
+                      redial::tls_transport{io.get_executor(), host, port, std::move(options)},
+                      redial::steady_clock{},
+                      redial::exponential_backoff{1ms, 2.0, 4ms},
+                      redial::uptime_threshold{},
+                      redial::machine_options{.give_up_timeout = 30ms}};
+        std::string outcome;
+        r.async_run(redial::hold_session{}, [&](std::error_code ec) {
+            if (ec) {
+                outcome = r.give_up_message();
+            }
+        });
+        r.async_wait_status([&](std::error_code ec, redial::link_status s) {
+            if (!ec && s == redial::link_status::connected) {
+                outcome = "connected";
+                r.stop();
+            }
+        });
+        io.run();
+        return outcome;
+    }
+};
+
+TEST_F(TlsTransport, ATrustedCertificateForTheHostConnects) {
+    start_server();
+    EXPECT_EQ(run("localhost", {.ca_file = dir + "/cert.pem"}), "connected");
+    EXPECT_EQ(run("127.0.0.1", {.ca_file = dir + "/cert.pem"}), "connected");
+}
+
+TEST_F(TlsTransport, AnUntrustedCertificateIsAConnectErrorThatSaysWhy) {
+    start_server();
+    EXPECT_EQ(run("localhost", {}),
+              "reconnect timed out after 30ms: certificate verify failed: self-signed certificate");
+}
+
+TEST_F(TlsTransport, TheWrongNameIsRefused) {
+    start_server();
+    EXPECT_EQ(run("localhost", {.ca_file = dir + "/cert.pem", .sni = "other.example"}),
+              "reconnect timed out after 30ms: certificate verify failed: hostname mismatch");
+}
+
+TEST_F(TlsTransport, VerificationCanBeTurnedOffForThrowawayServers) {
+    start_server();
+    EXPECT_EQ(run("localhost", {.verify = false}), "connected");
+}
+
+TEST_F(TlsTransport, AMissingCaFileIsAConfigErrorNamingIt) {
+    asio::io_context io;
+    try {
+        redial::tls_transport t{
+            io.get_executor(), "localhost", port, {.ca_file = dir + "/missing.pem"}};
+        FAIL();
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "tls ca-file");
+        EXPECT_EQ(e.value(), dir + "/missing.pem");
+    }
+}
+
+TEST_F(TlsTransport, AServerThatNeverSpeaksTlsTimesOutOrIsStopped) {
+    asio::io_context io;
+    tcp::acceptor silent{io, tcp::endpoint(asio::ip::address_v4::loopback(),
+                                           static_cast<unsigned short>(std::stoi(port)))};
+    std::optional<tcp::socket> held;
+    silent.async_accept([&](std::error_code, tcp::socket s) { held.emplace(std::move(s)); });
+
+    // The handshake never completes: the connect timeout ends the attempt.
+    std::optional<std::error_code> got;
+    redial::tls_transport t{io.get_executor(),
+                            "localhost",
+                            port,
+                            {.ca_file = dir + "/cert.pem", .connect_timeout = 50ms}};
+    t.async_connect([&](std::error_code ec, redial::tls_connection) { got = ec; });
+    io.run_for(5s);
+    EXPECT_EQ(got, asio::error::timed_out);
+
+    // And stop() during a hanging handshake completes the run with success.
+    held.reset();
+    silent.async_accept([&](std::error_code, tcp::socket s) { held.emplace(std::move(s)); });
+    io.restart();
+    reconnector r{io.get_executor(),
+                  redial::tls_transport{io.get_executor(),
+                                        "localhost",
+                                        port,
+                                        {.ca_file = dir + "/cert.pem", .connect_timeout = 1h}},
+                  redial::steady_clock{}};
+    std::optional<std::error_code> result;
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    while (!held) {
+        io.run_one();
+    }
+    r.stop();
+    io.run();
+    EXPECT_EQ(result, std::error_code{});
+}
+
+} // namespace
