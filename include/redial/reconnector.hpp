@@ -18,6 +18,7 @@
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
 #include <asio/post.hpp>
+#include <asio/recycling_allocator.hpp>
 
 #include <array>
 #include <atomic>
@@ -366,7 +367,9 @@ public:
 struct hold_session {
     template <class Connection, class Done>
     void operator()(Connection& c, Done done) const {
-        auto buffer = std::make_shared<std::array<char, 512>>();
+        // asio's thread-local recycling allocator: steady reconnects allocate nothing here.
+        auto buffer = std::allocate_shared<std::array<char, 512>>(
+            asio::recycling_allocator<std::array<char, 512>>());
         read(c, std::move(done), std::move(buffer));
     }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <system_error>
 #include <utility>
 
@@ -28,14 +29,21 @@ namespace redial {
 /// whatever it starts run at that instant, before any later wait. Nothing sleeps.
 ///
 /// The clock is a handle: copies share one timeline. Pending waits do not count as io_context
-/// work, so io.run() returns when nothing is ready instead of blocking on virtual time.
+/// work, so io.run() returns when nothing is ready instead of blocking on virtual time. A
+/// timeline is single-threaded: run its io_context on one thread.
 class virtual_clock {
     class timer_impl;
+    // Map nodes, pending waits and timers come from one pool per timeline, so a steady run of
+    // waits allocates nothing once the pool has warmed up (benchmarked in redial-driver-bench).
     struct state {
+        explicit state(asio::io_context& context, time_point start)
+            : io(&context), now(start), due(&pool) {}
+
         asio::io_context* io;
         time_point now;
         std::uint64_t next_seq = 0;
-        std::map<std::pair<time_point, std::uint64_t>, timer_impl*> due;
+        std::pmr::unsynchronized_pool_resource pool;
+        std::pmr::map<std::pair<time_point, std::uint64_t>, timer_impl*> due;
 
         // Runs what is ready now. asio marks a context that ran out of work as stopped; restart it
         // before and after, so the clock's polls and the caller's own run() both keep working.
@@ -50,10 +58,13 @@ class virtual_clock {
         }
     };
 
-    // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler).
+    // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler), living
+    // in the timeline's pool. complete() posts the handler, then destroys and frees itself.
     struct wait_op {
-        virtual ~wait_op() = default;
-        virtual void complete(std::error_code ec) && = 0; // posts the handler
+        virtual void complete(std::error_code ec, std::pmr::memory_resource& pool) && = 0;
+
+    protected:
+        ~wait_op() = default;
     };
 
     template <class Handler>
@@ -62,9 +73,11 @@ class virtual_clock {
         asio::any_io_executor fallback;
         wait_op_for(Handler h, asio::any_io_executor ex)
             : handler(std::move(h)), fallback(std::move(ex)) {}
-        void complete(std::error_code ec) && override {
+        void complete(std::error_code ec, std::pmr::memory_resource& pool) && override {
             auto ex = asio::get_associated_executor(handler, fallback);
             asio::post(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+            this->~wait_op_for();
+            pool.deallocate(this, sizeof(wait_op_for), alignof(wait_op_for));
         }
     };
 
@@ -87,8 +100,9 @@ class virtual_clock {
         template <class Handler>
         void start(Handler&& handler) {
             cancel();
-            op_ = std::make_unique<wait_op_for<std::decay_t<Handler>>>(
-                std::forward<Handler>(handler), ex_);
+            using op_type = wait_op_for<std::decay_t<Handler>>;
+            void* memory = state_->pool.allocate(sizeof(op_type), alignof(op_type));
+            op_ = ::new (memory) op_type(std::forward<Handler>(handler), ex_);
             key_ = {at_, state_->next_seq++};
             state_->due.emplace(key_, this);
             if (at_ <= state_->now) {
@@ -102,11 +116,13 @@ class virtual_clock {
             }
         }
 
+        [[nodiscard]] const std::shared_ptr<state>& shared_state() const noexcept { return state_; }
+
         // Takes the wait off the timeline and posts its handler with `ec`.
         void fire(std::error_code ec) {
             state_->due.erase(key_);
-            std::unique_ptr<wait_op> op = std::move(op_);
-            std::move(*op).complete(ec);
+            wait_op* op = std::exchange(op_, nullptr);
+            std::move(*op).complete(ec, state_->pool);
         }
 
     private:
@@ -114,13 +130,13 @@ class virtual_clock {
         asio::any_io_executor ex_;
         time_point at_{};
         std::pair<time_point, std::uint64_t> key_{};
-        std::unique_ptr<wait_op> op_;
+        wait_op* op_ = nullptr;
     };
 
 public:
     /// A timeline starting at `start`, whose waits complete through `io`.
     explicit virtual_clock(asio::io_context& io, time_point start = {})
-        : state_(std::make_shared<state>(state{&io, start, 0, {}})) {}
+        : state_(std::make_shared<state>(io, start)) {}
 
     [[nodiscard]] time_point now() const noexcept { return state_->now; }
 
@@ -167,8 +183,10 @@ public:
     /// A timer on this timeline, used like asio::steady_timer.
     class timer {
     public:
-        timer(const virtual_clock& clock, asio::any_io_executor ex)
-            : impl_(std::make_unique<timer_impl>(clock.state_, std::move(ex))) {}
+        timer(const virtual_clock& clock, asio::any_io_executor ex) {
+            void* memory = clock.state_->pool.allocate(sizeof(timer_impl), alignof(timer_impl));
+            impl_.reset(::new (memory) timer_impl(clock.state_, std::move(ex)));
+        }
 
         void expires_at(time_point at) { impl_->expires_at(at); }
         void expires_after(std::chrono::nanoseconds d) { impl_->expires_after(d); }
@@ -185,7 +203,14 @@ public:
         void cancel() { impl_->cancel(); }
 
     private:
-        std::unique_ptr<timer_impl> impl_;
+        struct pooled_delete {
+            void operator()(timer_impl* p) const noexcept {
+                const std::shared_ptr<state> keep = p->shared_state(); // the pool outlives p
+                p->~timer_impl();
+                keep->pool.deallocate(p, sizeof(timer_impl), alignof(timer_impl));
+            }
+        };
+        std::unique_ptr<timer_impl, pooled_delete> impl_;
     };
 
 private:

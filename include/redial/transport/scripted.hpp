@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -55,7 +56,7 @@ public:
     class connection {
     public:
         connection() = default;
-        connection(std::unique_ptr<typename Clock::timer> timer, std::chrono::nanoseconds life,
+        connection(typename Clock::timer timer, std::chrono::nanoseconds life,
                    std::error_code reason, time_point start)
             : timer_(std::move(timer)), end_(start + life), reason_(reason) {}
 
@@ -80,10 +81,10 @@ public:
                 timer_->cancel();
             }
         }
-        [[nodiscard]] bool is_open() const noexcept { return timer_ != nullptr; }
+        [[nodiscard]] bool is_open() const noexcept { return timer_.has_value(); }
 
     private:
-        std::unique_ptr<typename Clock::timer> timer_;
+        std::optional<typename Clock::timer> timer_; // by value: no allocation per session
         time_point end_{};
         std::error_code reason_;
     };
@@ -112,20 +113,19 @@ private:
                                                                      : clock_.now() + step.latency;
         timer_->expires_at(at);
         // Captures copies, not `this`: the completion may run after the transport moved.
-        timer_->async_wait(
-            [clock = clock_, ex = ex_, step, h = std::move(handler)](std::error_code ec) mutable {
-                if (ec) {
-                    std::move(h)(ec, connection{});
-                } else if (step.what == scripted_step::kind::hang) {
-                    std::move(h)(asio::error::timed_out, connection{}); // the end of time came
-                } else if (step.what == scripted_step::kind::refuse) {
-                    std::move(h)(step.error, connection{});
-                } else {
-                    std::move(h)(std::error_code{},
-                                 connection{std::make_unique<typename Clock::timer>(clock, ex),
-                                            step.session, step.error, clock.now()});
-                }
-            });
+        timer_->async_wait([clock = clock_, ex = ex_, step,
+                            h = std::move(handler)](std::error_code ec) mutable {
+            if (ec) {
+                std::move(h)(ec, connection{});
+            } else if (step.what == scripted_step::kind::hang) {
+                std::move(h)(asio::error::timed_out, connection{}); // the end of time came
+            } else if (step.what == scripted_step::kind::refuse) {
+                std::move(h)(step.error, connection{});
+            } else {
+                std::move(h)(std::error_code{}, connection{typename Clock::timer(clock, ex),
+                                                           step.session, step.error, clock.now()});
+            }
+        });
     }
 
     Clock clock_;
