@@ -22,6 +22,7 @@ struct no_now_clock {
         template <class H>
         void async_wait(H&&) {}
         void cancel() {}
+        asio::any_io_executor get_executor() { return {}; }
     };
 };
 static_assert(!redial::clock_source<no_now_clock>);

@@ -31,6 +31,7 @@ concept clock_source =
         t.expires_at(at);
         t.async_wait(detail::wait_handler_probe{});
         t.cancel();
+        { t.get_executor() } -> std::convertible_to<asio::any_io_executor>;
     };
 
 } // namespace redial

@@ -32,6 +32,7 @@ struct steady_clock {
             return timer_.async_wait(std::forward<Token>(token));
         }
         void cancel() { timer_.cancel(); }
+        [[nodiscard]] asio::any_io_executor get_executor() { return timer_.get_executor(); }
 
     private:
         asio::steady_timer timer_;

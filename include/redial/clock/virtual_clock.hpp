@@ -117,6 +117,7 @@ class virtual_clock {
         }
 
         [[nodiscard]] const std::shared_ptr<state>& shared_state() const noexcept { return state_; }
+        [[nodiscard]] const asio::any_io_executor& executor() const noexcept { return ex_; }
 
         // Takes the wait off the timeline and posts its handler with `ec`.
         void fire(std::error_code ec) {
@@ -201,6 +202,7 @@ public:
         }
         /// Completes a pending wait with asio::error::operation_aborted.
         void cancel() { impl_->cancel(); }
+        [[nodiscard]] asio::any_io_executor get_executor() const { return impl_->executor(); }
 
     private:
         struct pooled_delete {

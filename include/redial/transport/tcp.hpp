@@ -9,11 +9,14 @@
 #include <asio/async_result.hpp>
 #include <asio/connect.hpp>
 #include <asio/error.hpp>
+#include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -37,6 +40,13 @@ public:
             throw std::invalid_argument("tcp_transport: needs a host, a port and a positive "
                                         "connect timeout");
         }
+        std::error_code not_ip;
+        const asio::ip::address address = asio::ip::make_address(host_, not_ip);
+        char* end = nullptr;
+        const unsigned long port_number = std::strtoul(port_.c_str(), &end, 10);
+        if (!not_ip && *end == '\0' && port_number > 0 && port_number <= 65535) {
+            numeric_.emplace(address, static_cast<unsigned short>(port_number));
+        }
     }
 
     template <class Token>
@@ -48,7 +58,9 @@ public:
     /// Aborts the attempt in progress: it completes with operation_aborted.
     void cancel() {
         if (auto op = op_.lock()) {
-            resolver_.cancel();
+            if (op->resolver) {
+                op->resolver->cancel();
+            }
             op->abort(asio::error::operation_aborted);
         }
     }
@@ -57,7 +69,10 @@ public:
     [[nodiscard]] const std::string& port() const noexcept { return port_; }
 
 private:
-    using op_type = detail::connect_op<connection>;
+    struct op_type : detail::connect_op<connection> {
+        using detail::connect_op<connection>::connect_op;
+        std::optional<asio::ip::tcp::resolver> resolver;
+    };
 
     template <class Handler>
     void start(Handler handler) {
@@ -65,7 +80,13 @@ private:
         op->handler = detail::erased_handler<std::error_code, connection>(std::move(handler), ex_);
         op_ = op;
         op->arm_timeout(timeout_, op);
-        resolver_.async_resolve(
+        if (numeric_) { // an IP literal: no resolver, no trip through its thread
+            op->socket.async_connect(*numeric_, [op](std::error_code ec) { op->finish(ec); });
+            return;
+        }
+        // The resolver lives only as long as the attempt: nothing idle per transport.
+        op->resolver.emplace(ex_);
+        op->resolver->async_resolve(
             host_, port_,
             [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
                 if (op->done) {
@@ -85,7 +106,7 @@ private:
     std::string host_;
     std::string port_;
     std::chrono::nanoseconds timeout_;
-    asio::ip::tcp::resolver resolver_{ex_};
+    std::optional<asio::ip::tcp::endpoint> numeric_; // host and port as numbers, if they are
     std::weak_ptr<op_type> op_;
 };
 

@@ -1,0 +1,291 @@
+// Real sockets on 127.0.0.1, with the server in a forked child process (its CPU and its file
+// descriptors are its own):
+//
+//  1. flap: a server that accepts and closes every connection at once, for --seconds (10):
+//     attempts made and the client's CPU time, beside the seeds' bug (a loop that reconnects
+//     without sleeping) run for 1 s.
+//  2. fleet: --clients (10,000) reconnectors in one io_context; the server holds every
+//     connection, then restarts (killed, back 500 ms later). Heap in use per reconnector beyond
+//     a bare socket with a pending read (malloc's own accounting, both measured here), and the
+//     time until all are reconnected.
+//
+//   build/bin/redial-loopback-bench                 (the numbers in docs/performance.md)
+//   build/bin/redial-loopback-bench --seconds 2 --clients 1000
+
+#include <redial/aliases.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <malloc.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using asio::ip::tcp;
+using wall = std::chrono::steady_clock;
+
+enum class server_mode { flap, hold };
+
+// Forks a server on `port`: `flap` closes each connection at once, `hold` keeps them all.
+pid_t fork_server(unsigned short port, server_mode mode) {
+    const pid_t pid = ::fork();
+    if (pid != 0) {
+        return pid;
+    }
+    asio::io_context io;
+    tcp::acceptor acceptor{io};
+    const tcp::endpoint at{asio::ip::address_v4::loopback(), port};
+    acceptor.open(at.protocol());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(at);
+    acceptor.listen(4096);
+    std::vector<std::unique_ptr<tcp::socket>> held;
+    std::function<void()> accept = [&] {
+        acceptor.async_accept([&](std::error_code ec, tcp::socket s) {
+            if (ec) {
+                return;
+            }
+            if (mode == server_mode::hold) {
+                held.push_back(std::make_unique<tcp::socket>(std::move(s)));
+            }
+            accept();
+        });
+    };
+    accept();
+    io.run();
+    std::_Exit(0);
+}
+
+void stop_server(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+}
+
+double cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+std::size_t heap_in_use() {
+    malloc_trim(0);
+    return mallinfo2().uordblks;
+}
+
+// Waits until the server listens (connect succeeds), without sleeping in a loop of guesses.
+void wait_listening(unsigned short port) {
+    asio::io_context io;
+    for (int i = 0; i < 1000; ++i) {
+        tcp::socket s{io};
+        std::error_code ec;
+        s.connect({asio::ip::address_v4::loopback(), port}, ec);
+        if (!ec) {
+            return;
+        }
+        asio::steady_timer t{io, 5ms};
+        t.wait();
+    }
+    std::fprintf(stderr, "server did not start\n");
+    std::exit(1);
+}
+
+struct counting_observer {
+    std::uint64_t* attempts;
+    std::uint64_t* connected;
+    void on_attempt(const redial::attempt_event&) { ++*attempts; }
+    void on_connected(const redial::connected_event&) { ++*connected; }
+};
+
+void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
+    const pid_t server = fork_server(port, server_mode::flap);
+    wait_listening(port);
+
+    // redial, the seeds' defaults: 1 s doubling to 30 s, stable after 1 s.
+    std::uint64_t attempts = 0, connected = 0;
+    {
+        asio::io_context io;
+        redial::tcp_reconnector<redial::exponential_backoff, redial::uptime_threshold,
+                                counting_observer>
+            r{io.get_executor(),
+              redial::tcp_transport{io.get_executor(), "127.0.0.1", std::to_string(port)},
+              redial::steady_clock{},
+              {},
+              {},
+              redial::machine_options{.give_up_timeout = 0s},
+              counting_observer{&attempts, &connected}};
+        r.async_run(redial::hold_session{}, [](std::error_code) {});
+        const double cpu0 = cpu_seconds();
+        io.run_for(seconds);
+        const double cpu = cpu_seconds() - cpu0;
+        std::printf("flap, redial (1s x2 to 30s):     %6.1f s  attempts %8llu  client CPU "
+                    "%.3f s = %.3f%% of wall (goal < 1%%)\n",
+                    static_cast<double>(seconds.count()), static_cast<unsigned long long>(attempts),
+                    cpu, 100.0 * cpu / static_cast<double>(seconds.count()));
+    }
+
+    // The seeds' bug, hand-written: reconnect the moment the session ends, no sleep.
+    {
+        asio::io_context io;
+        tcp::socket s{io};
+        std::array<char, 512> buffer{};
+        std::uint64_t bug_attempts = 0;
+        std::function<void()> connect = [&] {
+            ++bug_attempts;
+            s = tcp::socket{io};
+            s.async_connect({asio::ip::address_v4::loopback(), port}, [&](std::error_code ec) {
+                if (ec) {
+                    connect();
+                    return;
+                }
+                s.async_read_some(asio::buffer(buffer),
+                                  [&](std::error_code, std::size_t) { connect(); });
+            });
+        };
+        connect();
+        const double cpu0 = cpu_seconds();
+        io.run_for(1s);
+        const double cpu = cpu_seconds() - cpu0;
+        std::printf("flap, the seeds' bug (no sleep):    1.0 s  attempts %8llu  client CPU "
+                    "%.3f s = %.1f%% of wall\n",
+                    static_cast<unsigned long long>(bug_attempts), cpu, 100.0 * cpu);
+    }
+    stop_server(server);
+}
+
+void fleet_benchmark(unsigned short port, std::size_t clients) {
+    pid_t server = fork_server(port, server_mode::hold);
+    wait_listening(port);
+    asio::io_context io;
+    const tcp::endpoint at{asio::ip::address_v4::loopback(), port};
+
+    // Baseline: bare sockets, connected, each with a pending read.
+    const std::size_t heap0 = heap_in_use();
+    std::size_t bare_bytes = 0;
+    {
+        // Each with its own read buffer, the size hold_session uses: what a client needs.
+        std::vector<std::unique_ptr<tcp::socket>> sockets;
+        std::vector<std::unique_ptr<std::array<char, 128>>> buffers;
+        std::size_t done = 0;
+        for (std::size_t i = 0; i < clients; ++i) {
+            sockets.push_back(std::make_unique<tcp::socket>(io));
+            buffers.push_back(std::make_unique<std::array<char, 128>>());
+            sockets.back()->async_connect(
+                at, [&, s = sockets.back().get(), b = buffers.back().get()](std::error_code ec) {
+                    ++done;
+                    if (!ec) {
+                        s->async_read_some(asio::buffer(*b), [](std::error_code, std::size_t) {});
+                    }
+                });
+        }
+        while (done < clients) {
+            io.run_one();
+        }
+        bare_bytes = heap_in_use() - heap0;
+        sockets.clear();
+        buffers.clear();
+        io.restart();
+        io.poll();
+    }
+    // Let the server side drop the baseline's connections before the fleet connects.
+    stop_server(server);
+    server = fork_server(port, server_mode::hold);
+    wait_listening(port);
+    io.restart();
+
+    using reconnector = redial::tcp_reconnector<redial::exponential_backoff,
+                                                redial::uptime_threshold, counting_observer>;
+    std::uint64_t attempts = 0, connected = 0;
+    const std::size_t heap1 = heap_in_use();
+    std::vector<std::unique_ptr<reconnector>> fleet;
+    fleet.reserve(clients);
+    for (std::size_t i = 0; i < clients; ++i) {
+        fleet.push_back(std::make_unique<reconnector>(
+            io.get_executor(),
+            redial::tcp_transport{io.get_executor(), "127.0.0.1", std::to_string(port)},
+            redial::steady_clock{}, redial::exponential_backoff{}, redial::uptime_threshold{},
+            redial::machine_options{.give_up_timeout = 0s},
+            counting_observer{&attempts, &connected}));
+        fleet.back()->async_run(redial::hold_session{}, [](std::error_code) {});
+    }
+    const auto t0 = wall::now();
+    while (connected < clients) {
+        io.run_one();
+    }
+    const double first = std::chrono::duration<double>(wall::now() - t0).count();
+    const std::size_t fleet_bytes = heap_in_use() - heap1;
+
+    // Let every session pass the 1 s stability threshold, then restart the server.
+    io.run_for(1500ms);
+    stop_server(server);
+    const auto down = wall::now();
+    io.run_for(500ms);
+    server = fork_server(port, server_mode::hold);
+    const std::uint64_t before = connected;
+    while (connected < before + clients) {
+        io.run_one();
+    }
+    const double back = std::chrono::duration<double>(wall::now() - down).count();
+
+    const double per_bare = static_cast<double>(bare_bytes) / static_cast<double>(clients);
+    const double per_reconnector = static_cast<double>(fleet_bytes) / static_cast<double>(clients);
+    std::printf("fleet: %zu reconnectors in one io_context (state %zu bytes each)\n", clients,
+                reconnector::state_size);
+    std::printf("  heap per bare socket with a pending read: %8.0f bytes\n", per_bare);
+    std::printf("  heap per connected reconnector:           %8.0f bytes\n", per_reconnector);
+    std::printf("  beyond the socket:                        %8.0f bytes (goal <= 1024)\n",
+                per_reconnector - per_bare);
+    std::printf("  first connect of all:                     %8.3f s\n", first);
+    std::printf("  server down 500 ms; all reconnected after %8.3f s (attempts in all: %llu)\n",
+                back, static_cast<unsigned long long>(attempts));
+    fleet.clear();
+    io.restart();
+    io.poll();
+    stop_server(server);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    long seconds = 10;
+    long clients = 10'000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string flag = argv[i];
+        char* end = nullptr;
+        const long v = std::strtol(argv[i + 1], &end, 10);
+        if (*end != '\0' || v <= 0) {
+            std::fprintf(stderr, "invalid %s \"%s\": expected a positive number\n", flag.c_str(),
+                         argv[i + 1]);
+            return 2;
+        }
+        if (flag == "--seconds") {
+            seconds = v;
+        } else if (flag == "--clients") {
+            clients = v;
+        } else {
+            std::fprintf(stderr, "unknown flag %s (--seconds N, --clients N)\n", flag.c_str());
+            return 2;
+        }
+    }
+    ::signal(SIGPIPE, SIG_IGN);
+    const auto port = static_cast<unsigned short>(49000 + ::getpid() % 1000);
+    flap_benchmark(port, std::chrono::seconds{seconds});
+    fleet_benchmark(static_cast<unsigned short>(port + 1), static_cast<std::size_t>(clients));
+    return 0;
+}
