@@ -21,10 +21,24 @@ redial_install_deps() {
     apt-get update -q >&2 && apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
+# ccache keys on paths relative to the checkout, so a fresh clone (CI) reuses the cache.
+export CCACHE_BASEDIR="$PWD"
+
 # Configures and builds `build/` (Ninja, ccache when present) for the given targets.
 redial_build() {
     local launcher=()
     command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
     cmake --build build --parallel "$(nproc)" ${1:+--target "$@"}
+}
+
+# Builds the unit-test binary in DIR with the sanitizer FLAGS (tests only, -O1).
+redial_build_sanitized() {
+    local dir=$1 flags=$2 launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DREDIAL_BUILD_BENCH=OFF \
+        -DREDIAL_BUILD_EXAMPLES=OFF -DREDIAL_WERROR=OFF \
+        "-DCMAKE_CXX_FLAGS=-O1 -fno-omit-frame-pointer $flags" \
+        "-DCMAKE_EXE_LINKER_FLAGS=$flags" "${launcher[@]}" >/dev/null
+    cmake --build "$dir" --parallel "$(nproc)" --target redial_tests
 }

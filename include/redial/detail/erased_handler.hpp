@@ -1,13 +1,16 @@
 #ifndef REDIAL_DETAIL_ERASED_HANDLER_HPP
 #define REDIAL_DETAIL_ERASED_HANDLER_HPP
 
-#include <asio/any_io_executor.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/post.hpp>
-
+// The standard library's configuration before asio's: asio 1.22 uses aligned_alloc only if
+// libstdc++ announced it already, so translation units that include asio first and those that
+// do not free each other's handler memory with the wrong function (an ODR bug ASan reports).
 #include <memory>
 #include <tuple>
 #include <utility>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
+#include <asio/post.hpp>
 
 namespace redial::detail {
 
