@@ -4,12 +4,18 @@
 #include <redial/stability/always_stable.hpp>
 #include <redial/transport/scripted.hpp>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/deferred.hpp>
 #include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/use_future.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -317,6 +323,62 @@ TEST(Reconnector, WakeSkipsTheSleepAndResetsTheBackoff) {
     EXPECT_EQ(r.observer().attempts, secs({0, 1, 3, 7, 15, 20, 21, 23, 27, 35}));
     r.stop();
     w.poll();
+}
+
+// --- completion tokens: asio's, not only callbacks ------------------------------------------
+
+TEST(Reconnector, CompletesAFutureWithUseFuture) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }), w.clock};
+    std::future<void> done = r.async_run(redial::hold_session{}, asio::use_future);
+    while (w.clock.run_next() && done.wait_for(0s) != std::future_status::ready) {
+    }
+    try {
+        done.get();
+        FAIL() << "expected the give-up error";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), redial::reconnect_errc::timed_out);
+    }
+}
+
+TEST(Reconnector, WorksInCoroutinesWithUseAwaitable) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(1h); }),
+                    w.clock};
+    std::optional<redial::link_status> seen;
+    asio::co_spawn(
+        w.io,
+        [&]() -> asio::awaitable<void> {
+            seen = co_await r.async_wait_status(asio::use_awaitable);
+            r.stop();
+        },
+        asio::detached);
+    std::optional<std::error_code> ended;
+    asio::co_spawn(
+        w.io,
+        [&]() -> asio::awaitable<void> {
+            co_await r.async_run(redial::hold_session{}, asio::use_awaitable);
+            ended = std::error_code{}; // a stop completes without an exception
+        },
+        asio::detached);
+    w.clock.advance(1s);
+    EXPECT_EQ(seen, redial::link_status::connected);
+    EXPECT_EQ(ended, std::error_code{});
+}
+
+TEST(Reconnector, DeferredOperationsStartWhenInvoked) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }), w.clock};
+    auto run = r.async_run(redial::hold_session{}, asio::experimental::deferred);
+    w.clock.advance(1min);
+    EXPECT_EQ(r.transport().attempts(), 0u) << "nothing starts before the deferred op runs";
+    std::optional<std::error_code> result;
+    std::move(run)([&](std::error_code ec) { result = ec; });
+    w.until_done();
+    EXPECT_EQ(result, redial::reconnect_errc::timed_out);
 }
 
 TEST(Reconnector, RunningTwiceIsRefused) {

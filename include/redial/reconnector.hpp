@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -245,7 +246,11 @@ private:
             connection_ = std::move(c);
             set_status(link_status::connected);
             detail::notify(observer_, connected_event{machine_.attempts(), now});
-            session_(*connection_, session_done{this->weak_from_this()});
+            try {
+                session_(*connection_, session_done{this->weak_from_this()});
+            } catch (const std::exception& e) { // session code threw before it got going
+                on_session_end(failure{std::error_code{}, e.what()});
+            }
         }
 
         void on_session_end(failure reason) {

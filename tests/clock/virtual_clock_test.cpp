@@ -174,6 +174,22 @@ TEST_F(VirtualClock, SameScheduleSameOrderWhateverTheStartOrder) {
     }
 }
 
+TEST(VirtualClockShutdown, PendingWaitsAreDestroyedNotRunWhenTheIoContextGoes) {
+    auto token = std::make_shared<int>(0);
+    bool ran = false;
+    {
+        asio::io_context io;
+        redial::virtual_clock clock{io};
+        // A handler that owns a timer of its own timeline: a cycle only shutdown can break.
+        auto t = std::make_shared<virtual_clock::timer>(clock, io.get_executor());
+        t->expires_at(t0 + 1h);
+        t->async_wait([t, token, &ran](std::error_code) { ran = true; });
+        EXPECT_EQ(token.use_count(), 2);
+    }
+    EXPECT_FALSE(ran);
+    EXPECT_EQ(token.use_count(), 1); // the handler, and with it the timer, are gone
+}
+
 TEST_F(VirtualClock, CopiesShareOneTimeline) {
     virtual_clock copy = clock;
     copy.advance(3s);

@@ -146,6 +146,26 @@ TEST_F(TcpTransport, BadParametersAreRefused) {
                  std::invalid_argument);
 }
 
+TEST_F(TcpTransport, CancelDuringResolveAbortsTheAttempt) {
+    redial::tcp_transport t{io.get_executor(), "localhost", port, 2s}; // a name: resolved first
+    std::optional<std::error_code> got;
+    t.async_connect([&](std::error_code ec, tcp::socket) { got = ec; });
+    t.cancel();
+    io.run();
+    EXPECT_EQ(got, asio::error::operation_aborted);
+}
+
+TEST_F(TcpTransport, StopDuringResolveEndsTheRun) {
+    reconnector r{io.get_executor(),
+                  redial::tcp_transport{io.get_executor(), "localhost", port, 2s},
+                  redial::steady_clock{}};
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    r.stop();
+    io.run();
+    EXPECT_EQ(result, std::error_code{});
+    EXPECT_EQ(r.observer().attempts, 1);
+}
+
 TEST_F(TcpTransport, CancelAbortsAConnectInProgress) {
     redial::tcp_transport t{io.get_executor(), "127.0.0.1", port, 2s};
     std::optional<std::error_code> got;

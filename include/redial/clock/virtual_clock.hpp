@@ -20,6 +20,7 @@
 #include <memory_resource>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 namespace redial {
 
@@ -59,9 +60,11 @@ class virtual_clock {
     };
 
     // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler), living
-    // in the timeline's pool. complete() posts the handler, then destroys and frees itself.
+    // in the timeline's pool. complete() posts the handler, then destroys and frees itself;
+    // abandon() only destroys and frees it (the io_context is shutting down).
     struct wait_op {
         virtual void complete(std::error_code ec, std::pmr::memory_resource& pool) && = 0;
+        virtual void abandon(std::pmr::memory_resource& pool) && = 0;
 
     protected:
         ~wait_op() = default;
@@ -76,6 +79,9 @@ class virtual_clock {
         void complete(std::error_code ec, std::pmr::memory_resource& pool) && override {
             auto ex = asio::get_associated_executor(handler, fallback);
             asio::post(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+            std::move(*this).abandon(pool);
+        }
+        void abandon(std::pmr::memory_resource& pool) && override {
             this->~wait_op_for();
             pool.deallocate(this, sizeof(wait_op_for), alignof(wait_op_for));
         }
@@ -119,6 +125,12 @@ class virtual_clock {
         [[nodiscard]] const std::shared_ptr<state>& shared_state() const noexcept { return state_; }
         [[nodiscard]] const asio::any_io_executor& executor() const noexcept { return ex_; }
 
+        // Takes the pending handler without completing it (io_context shutdown).
+        wait_op* release() noexcept {
+            state_->due.erase(key_);
+            return std::exchange(op_, nullptr);
+        }
+
         // Takes the wait off the timeline and posts its handler with `ec`.
         void fire(std::error_code ec) {
             state_->due.erase(key_);
@@ -134,10 +146,48 @@ class virtual_clock {
         wait_op* op_ = nullptr;
     };
 
+    // Like asio's own timers, pending waits are destroyed (not run) when their io_context shuts
+    // down: a handler that owns a timer of this timeline (a coroutine waiting on it, say) would
+    // otherwise keep the timeline, and so itself, alive for ever.
+    class shutdown_service final : public asio::execution_context::service {
+    public:
+        using key_type = shutdown_service;
+        static inline asio::execution_context::id id;
+
+        explicit shutdown_service(asio::execution_context& ctx)
+            : asio::execution_context::service(ctx) {}
+        void add(const std::shared_ptr<state>& s) {
+            std::erase_if(states_, [](const std::weak_ptr<state>& w) { return w.expired(); });
+            states_.push_back(s);
+        }
+
+    private:
+        void shutdown() override {
+            for (const std::weak_ptr<state>& weak : states_) {
+                const std::shared_ptr<state> s = weak.lock();
+                if (!s) {
+                    continue;
+                }
+                std::vector<wait_op*> ops; // taken first: destroying one may destroy timers
+                while (!s->due.empty()) {
+                    ops.push_back(s->due.begin()->second->release());
+                }
+                for (wait_op* op : ops) {
+                    std::move(*op).abandon(s->pool);
+                }
+            }
+            states_.clear();
+        }
+
+        std::vector<std::weak_ptr<state>> states_;
+    };
+
 public:
     /// A timeline starting at `start`, whose waits complete through `io`.
     explicit virtual_clock(asio::io_context& io, time_point start = {})
-        : state_(std::make_shared<state>(io, start)) {}
+        : state_(std::make_shared<state>(io, start)) {
+        asio::use_service<shutdown_service>(io).add(state_);
+    }
 
     [[nodiscard]] time_point now() const noexcept { return state_->now; }
 

@@ -82,6 +82,8 @@ public:
             }
         }
         [[nodiscard]] bool is_open() const noexcept { return timer_.has_value(); }
+        using executor_type = asio::any_io_executor;
+        [[nodiscard]] executor_type get_executor() { return timer_->get_executor(); }
 
     private:
         std::optional<typename Clock::timer> timer_; // by value: no allocation per session

@@ -1,0 +1,96 @@
+#include <redial/awaitable_session.hpp>
+
+#include <redial/aliases.hpp>
+
+#include <asio/buffer.hpp>
+#include <asio/io_context.hpp>
+#include <asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace {
+
+using namespace std::chrono_literals;
+using transport = redial::scripted_transport<redial::virtual_clock>;
+
+struct world {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    std::optional<std::error_code> result;
+
+    redial::sim_reconnector<> make(redial::scripted_step step) {
+        return redial::sim_reconnector<>{
+            io.get_executor(),
+            transport{clock, io.get_executor(), [step](std::size_t) { return step; }}, clock};
+    }
+    template <class R>
+    void until_done(R&) {
+        while (!result && clock.run_next()) {
+        }
+    }
+};
+
+TEST(AwaitableSession, ACoroutineReadingUntilTheEndGetsTheCloseReason) {
+    world w;
+    auto r = w.make(redial::scripted_step::accept(0s, asio::error::connection_reset));
+    r.async_run(redial::awaitable_session([](transport::connection& c) -> asio::awaitable<void> {
+                    char byte{};
+                    for (;;) {
+                        co_await c.async_read_some(asio::buffer(&byte, 1), asio::use_awaitable);
+                    }
+                }),
+                [&](std::error_code ec) { w.result = ec; });
+    w.until_done(r);
+    EXPECT_EQ(w.result, redial::reconnect_errc::timed_out);
+    EXPECT_EQ(w.clock.now(), redial::time_point{} + 301s);
+    const std::string reset = std::make_error_code(std::errc::connection_reset).message();
+    EXPECT_EQ(r.give_up_message(), "reconnect timed out after 5m: " + reset);
+}
+
+TEST(AwaitableSession, AnExceptionsMessageIsTheCloseReason) {
+    world w;
+    auto r = w.make(redial::scripted_step::accept(1h));
+    r.async_run(redial::awaitable_session([](transport::connection&) -> asio::awaitable<void> {
+                    throw std::runtime_error("protocol violation: bad frame");
+                    co_return;
+                }),
+                [&](std::error_code ec) { w.result = ec; });
+    w.until_done(r);
+    EXPECT_EQ(r.give_up_message(), "reconnect timed out after 5m: protocol violation: bad frame");
+}
+
+TEST(AwaitableSession, ReturningEndsTheSessionAsAHealthyOne) {
+    world w;
+    auto r = w.make(redial::scripted_step::accept(1h));
+    int sessions = 0;
+    r.async_run(redial::awaitable_session([&](transport::connection& c) -> asio::awaitable<void> {
+                    ++sessions;
+                    redial::virtual_clock::timer t{w.clock, c.get_executor()};
+                    t.expires_after(2s); // up 2 s, then done: stable
+                    co_await t.async_wait(asio::use_awaitable);
+                }),
+                [&](std::error_code ec) { w.result = ec; });
+    w.clock.advance(10s);
+    EXPECT_FALSE(w.result); // every session was stable: it never gives up
+    EXPECT_EQ(sessions, 4); // at 0, 3, 6, 9 s: 2 s up, then the initial 1 s sleep
+    EXPECT_EQ(r.machine().last_verdict(), redial::verdict::stable);
+    r.stop();
+    w.clock.advance(0s);
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+TEST(AwaitableSession, AHandlerSessionThatThrowsEndsWithItsMessage) {
+    world w;
+    auto r = w.make(redial::scripted_step::accept(1h));
+    r.async_run([](transport::connection&, auto) { throw std::runtime_error("no handshake"); },
+                [&](std::error_code ec) { w.result = ec; });
+    w.until_done(r);
+    EXPECT_EQ(r.give_up_message(), "reconnect timed out after 5m: no handshake");
+}
+
+} // namespace
