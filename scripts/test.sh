@@ -7,13 +7,22 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 redial_install_deps
 redial_build
-(cd build && ctest --output-on-failure --parallel "$(nproc)")
+(cd build && ctest --output-on-failure --parallel "$(nproc)") 2>&1 | tee build/ctest.log
+main=$(grep -oE 'out of [0-9]+' build/ctest.log | tail -n 1 | grep -oE '[0-9]+')
 
 echo "== ASan + UBSan: the unit tests"
 redial_build_sanitized build-asan "-fsanitize=address,undefined -fno-sanitize-recover=all"
-build-asan/bin/redial_tests --gtest_brief=1
+build-asan/bin/redial_tests --gtest_brief=1 2>&1 | tee build-asan/tests.log
+asan=$(grep -oE 'PASSED  \] [0-9]+' build-asan/tests.log | grep -oE '[0-9]+')
 
 echo "== TSan: stop from another thread, clocks, transports, the reconnector"
 redial_build_sanitized build-tsan "-fsanitize=thread"
 build-tsan/bin/redial_tests --gtest_brief=1 \
-    --gtest_filter='Reconnector*:StopDuring*:*Transport*:VirtualClock*:SteadyClock*:Aliases*'
+    --gtest_filter='Reconnector*:StopDuring*:*Transport*:VirtualClock*:SteadyClock*:Aliases*' \
+    2>&1 | tee build-tsan/tests.log
+tsan=$(grep -oE 'PASSED  \] [0-9]+' build-tsan/tests.log | grep -oE '[0-9]+')
+
+# Every stage above stops the script on a failure (set -e, pipefail), so reaching here means
+# all passed: ctest's tests, then the unit tests again under ASan + UBSan and under TSan.
+echo "redial: $main ctest, $asan under ASan + UBSan, $tsan under TSan"
+echo "$((main + asan + tsan)) passed, 0 failed"
