@@ -95,6 +95,7 @@ public:
     using machine_type = basic_reconnect_machine<Backoff, Stability, failure>;
 
     /// Ends a session: call it once, with the close reason (an empty code for a clean close).
+    /// It may close and destroy the connection at once: do not touch the connection after.
     class session_done {
     public:
         void operator()(std::error_code reason) const { (*this)(failure{reason}); }
