@@ -243,7 +243,6 @@ private:
                 return;
             }
             machine_.on_connected(now);
-            connected_at_ = now;
             connection_ = std::move(c);
             set_status(link_status::connected);
             detail::notify(observer_, connected_event{machine_.attempts(), now});
@@ -263,7 +262,7 @@ private:
             connection_.reset();
             set_status(link_status::disconnected);
             const decision d = machine_.on_session_end(now, reason);
-            detail::notify(observer_, disconnected_event{reason, now - connected_at_,
+            detail::notify(observer_, disconnected_event{reason, now - machine_.connected_at(),
                                                          machine_.last_verdict(), now});
             act(d);
         }
@@ -355,7 +354,6 @@ private:
         std::optional<connection_type> connection_;
         detail::erased_handler<std::error_code> done_;
         detail::erased_handler<std::error_code, link_status> watcher_;
-        time_point connected_at_{};
         std::uint64_t wait_generation_ = 0;
         std::atomic<bool> stop_requested_{false};
         bool stopped_ = false;

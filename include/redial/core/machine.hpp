@@ -227,6 +227,8 @@ public:
     [[nodiscard]] const std::optional<Error>& last_error() const noexcept { return last_error_; }
     /// The verdict on the most recent session.
     [[nodiscard]] verdict last_verdict() const noexcept { return last_verdict_; }
+    /// When the current (or last) session connected.
+    [[nodiscard]] time_point connected_at() const noexcept { return connected_at_; }
     /// When the current failing streak began.
     [[nodiscard]] time_point window_start() const noexcept { return window_start_; }
     [[nodiscard]] give_up_reason reason() const noexcept { return reason_; }

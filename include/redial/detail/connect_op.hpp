@@ -27,6 +27,16 @@ struct connect_op {
 
     explicit connect_op(const asio::any_io_executor& ex) : socket(ex), timer(ex) {}
 
+    /// A new attempt of type Op (this or a derived type) holding `handler`, its timeout armed.
+    template <class Op, class Handler>
+    static std::shared_ptr<Op> begin(const asio::any_io_executor& ex, Handler handler,
+                                     std::chrono::nanoseconds timeout) {
+        auto op = std::make_shared<Op>(ex);
+        op->handler = erased_handler<std::error_code, Socket>(std::move(handler), ex);
+        op->arm_timeout(timeout, op);
+        return op;
+    }
+
     void finish(std::error_code ec) {
         if (done) {
             return;

@@ -50,10 +50,8 @@ private:
 
     template <class Handler>
     void start(Handler handler) {
-        auto op = std::make_shared<op_type>(ex_);
-        op->handler = detail::erased_handler<std::error_code, connection>(std::move(handler), ex_);
+        auto op = op_type::template begin<op_type>(ex_, std::move(handler), timeout_);
         op_ = op;
-        op->arm_timeout(timeout_, op);
         op->socket.async_connect(asio::local::stream_protocol::endpoint(path_),
                                  [op](std::error_code ec) { op->finish(ec); });
     }
