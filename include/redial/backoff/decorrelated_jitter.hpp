@@ -32,21 +32,24 @@ public:
     basic_decorrelated_jitter(std::chrono::nanoseconds base, std::chrono::nanoseconds max,
                               Generator gen)
         : base_(detail::require_positive("decorrelated_jitter base", base)), max_(max),
-          sleep_(base), gen_(std::move(gen)) {
+          gen_(std::move(gen)) {
         detail::require_not_above("decorrelated_jitter base", base, "max", max);
+        window_cap_ = max_ < third_of_max ? max_ : third_of_max;
+        reset();
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
-        // U[base, 3·sleep) in integers: the delay feeds the next one, so the chain stays short.
-        const std::chrono::nanoseconds upper = detail::sat_mul(sleep_, std::int64_t{3});
-        const auto span = static_cast<std::uint64_t>((upper - base_).count());
+        // U[base, 3·sleep) in integers. Each delay feeds the next, so the loop-carried chain is
+        // kept as short as the unguarded formula's: the state is already limited to
+        // window_cap_, so 3·window_ cannot overflow and needs no check (a cheap add, not imul).
+        const auto span = static_cast<std::uint64_t>((window_ * 3 - base_).count());
         const std::chrono::nanoseconds d =
             base_ +
             std::chrono::nanoseconds{static_cast<std::int64_t>(detail::scale_draw(span, gen_()))};
-        sleep_ = d < max_ ? d : max_;
-        return sleep_;
+        window_ = d < window_cap_ ? d : window_cap_;
+        return d < max_ ? d : max_;
     }
-    void reset() noexcept { sleep_ = base_; }
+    void reset() noexcept { window_ = base_ < window_cap_ ? base_ : window_cap_; }
     void seed(std::uint64_t s) noexcept { gen_.seed(s); }
 
     [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept { return base_; }
@@ -56,7 +59,12 @@ public:
 private:
     std::chrono::nanoseconds base_{std::chrono::seconds{1}};
     std::chrono::nanoseconds max_{std::chrono::seconds{30}};
-    std::chrono::nanoseconds sleep_{base_};
+    // sleep = min(previous delay, max), further limited to a third of the largest duration so
+    // that 3·sleep saturates at the largest multiple of 3 that fits (one nanosecond short of
+    // the maximum) instead of overflowing.
+    static constexpr std::chrono::nanoseconds third_of_max{detail::ns_max / 3};
+    std::chrono::nanoseconds window_cap_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds window_{base_};
     Generator gen_{};
 };
 
