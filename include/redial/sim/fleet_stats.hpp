@@ -1,0 +1,120 @@
+#ifndef REDIAL_SIM_FLEET_STATS_HPP
+#define REDIAL_SIM_FLEET_STATS_HPP
+
+#include <redial/sim/world.hpp>
+#include <redial/time.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <vector>
+
+namespace redial::sim {
+
+/// A probe for herd experiments: attempts per time bin, and when each client first connected
+/// (or, contended, succeeded) at or after a reference time, e.g. the end of an outage.
+class fleet_stats {
+public:
+    /// `since`: reconnect times are measured from it, and connects before it are not counted
+    /// as reconnects. `bin`: the width of the attempt histogram (peak rates are per bin).
+    explicit fleet_stats(std::uint32_t clients, time_point since = {},
+                         std::chrono::nanoseconds bin = std::chrono::milliseconds{100})
+        : since_(since), bin_(bin), first_(clients, -1) {
+        if (bin_.count() <= 0) {
+            throw std::invalid_argument("redial::sim::fleet_stats: the bin must be positive");
+        }
+    }
+
+    void on_attempt(std::uint32_t, time_point t) {
+        ++attempts_;
+        const auto b = static_cast<std::size_t>(t.time_since_epoch() / bin_);
+        if (b >= bins_.size()) {
+            bins_.resize(std::max(b + 1, bins_.size() * 2), 0);
+        }
+        ++bins_[b];
+    }
+    void on_connected(std::uint32_t id, time_point t) {
+        ++connects_;
+        if (t >= since_ && first_[id] < 0) {
+            first_[id] = (t - since_).count();
+            ++reconnected_;
+        }
+    }
+    void on_connect_failed(std::uint32_t, time_point, const error&) { ++failures_; }
+    /// The world calls this a few events ahead of client `id`'s next event.
+    void prefetch(std::uint32_t id) const noexcept { detail::prefetch(first_.data() + id); }
+    void on_give_up(std::uint32_t, time_point) { ++gave_up_; }
+
+    [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
+    [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
+    [[nodiscard]] std::uint64_t failures() const noexcept { return failures_; }
+    [[nodiscard]] std::uint64_t gave_up() const noexcept { return gave_up_; }
+    /// Clients that connected at or after `since`.
+    [[nodiscard]] std::uint64_t reconnected() const noexcept { return reconnected_; }
+    [[nodiscard]] std::chrono::nanoseconds bin() const noexcept { return bin_; }
+    /// Attempts in each bin, from time zero; the last non-empty bin ends the span.
+    [[nodiscard]] std::span<const std::uint32_t> attempts_per_bin() const noexcept {
+        std::size_t n = bins_.size();
+        while (n > 0 && bins_[n - 1] == 0) {
+            --n;
+        }
+        return {bins_.data(), n};
+    }
+    /// The busiest bin's attempts, as a rate per second.
+    [[nodiscard]] double peak_attempts_per_second() const noexcept {
+        const auto span = attempts_per_bin();
+        const std::uint32_t peak = span.empty() ? 0 : *std::max_element(span.begin(), span.end());
+        return static_cast<double>(peak) * 1e9 / static_cast<double>(bin_.count());
+    }
+    /// The q-quantile (0 <= q <= 1, nearest rank) of reconnect times from `since`, over the
+    /// clients that reconnected; zero when none did.
+    [[nodiscard]] std::chrono::nanoseconds reconnect_quantile(double q) const {
+        if (!(q >= 0.0 && q <= 1.0)) {
+            throw std::invalid_argument("redial::sim::fleet_stats: a quantile is between 0 and 1");
+        }
+        sort_times();
+        if (sorted_.empty()) {
+            return std::chrono::nanoseconds{0};
+        }
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted_.size())));
+        return std::chrono::nanoseconds{sorted_[rank == 0 ? 0 : rank - 1]};
+    }
+    /// When client `id` first connected at or after `since`, from `since`; negative if never.
+    [[nodiscard]] std::chrono::nanoseconds reconnect_time(std::uint32_t id) const {
+        return std::chrono::nanoseconds{first_.at(id)};
+    }
+
+private:
+    void sort_times() const {
+        if (sorted_.size() == reconnected_) {
+            return;
+        }
+        sorted_.clear();
+        sorted_.reserve(reconnected_);
+        for (const std::int64_t t : first_) {
+            if (t >= 0) {
+                sorted_.push_back(t);
+            }
+        }
+        std::sort(sorted_.begin(), sorted_.end());
+    }
+
+    time_point since_;
+    std::chrono::nanoseconds bin_;
+    std::vector<std::int64_t> first_;
+    std::vector<std::uint32_t> bins_;
+    mutable std::vector<std::int64_t> sorted_;
+    std::uint64_t attempts_ = 0;
+    std::uint64_t connects_ = 0;
+    std::uint64_t failures_ = 0;
+    std::uint64_t gave_up_ = 0;
+    std::uint64_t reconnected_ = 0;
+};
+
+} // namespace redial::sim
+
+#endif

@@ -1,0 +1,350 @@
+#include <redial/sim/world.hpp>
+
+#include <redial/backoff/exponential.hpp>
+#include <redial/backoff/jitter.hpp>
+#include <redial/sim/fleet_stats.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using redial::time_point;
+using ns = std::chrono::nanoseconds;
+namespace sim = redial::sim;
+
+time_point at(ns d) {
+    return time_point{d};
+}
+
+// Records what one world does, in world time.
+struct recorder {
+    std::vector<time_point> attempts, connects, give_ups, stops;
+    std::vector<std::pair<time_point, sim::errc>> failures, ends;
+    std::vector<ns> backoffs;
+    void on_attempt(std::uint32_t, time_point t) { attempts.push_back(t); }
+    void on_connected(std::uint32_t, time_point t) { connects.push_back(t); }
+    void on_connect_failed(std::uint32_t, time_point t, const sim::error& e) {
+        failures.emplace_back(t, e.code);
+    }
+    void on_session_end(std::uint32_t, time_point t, const sim::error& e, redial::verdict) {
+        ends.emplace_back(t, e.code);
+    }
+    void on_backoff(std::uint32_t, time_point, ns d) { backoffs.push_back(d); }
+    void on_give_up(std::uint32_t, time_point t) { give_ups.push_back(t); }
+    void on_stopped(std::uint32_t, time_point t) { stops.push_back(t); }
+};
+
+sim::world_options one_server(std::uint32_t clients, std::vector<sim::phase> schedule) {
+    sim::world_options o;
+    o.clients = clients;
+    o.servers[0].schedule = std::move(schedule);
+    return o;
+}
+
+using exp_world = sim::world<redial::exponential_backoff, redial::uptime_threshold, recorder>;
+
+auto seeds_clients() {
+    return sim::identical_clients(redial::exponential_backoff{1s, 2.0, 30s});
+}
+
+TEST(SimWorld, RefusingServerGetsTheExactScheduleThenTheGiveUpError) {
+    exp_world w(one_server(1, {{0s, sim::server_mode::refusing}}), seeds_clients());
+    w.run();
+    const recorder& r = w.probe();
+    // Each attempt fails after the 1 ms round trip, then sleeps min(2^n s, 30 s).
+    std::vector<time_point> expected{at(0s)};
+    ns delay = 1s;
+    time_point wake = at(1ms) + delay;
+    while (wake - at(0s) <= 5min) {
+        expected.push_back(wake);
+        delay = std::min<ns>(delay * 2, 30s);
+        wake += 1ms + delay;
+    }
+    EXPECT_EQ(r.attempts, expected);
+    ASSERT_EQ(r.give_ups.size(), 1U);
+    EXPECT_EQ(r.give_ups[0], wake); // the first wake-up past the 5-minute window
+    EXPECT_EQ(w.machine(0).give_up_message(), "reconnect timed out after 5m: connection refused");
+    EXPECT_EQ(w.phase_of(0), sim::client_phase::gave_up);
+    EXPECT_EQ(r.failures.size(), expected.size());
+    EXPECT_EQ(r.failures[0], (std::pair{at(1ms), sim::errc::refused}));
+}
+
+TEST(SimWorld, OutageReconnectsEveryClientOnTheSchedule) {
+    auto o = one_server(3, {{0s, sim::server_mode::up},
+                            {10s, sim::server_mode::refusing},
+                            {20s, sim::server_mode::up}});
+    o.start_connected = true;
+    sim::world<redial::exponential_backoff, redial::uptime_threshold, sim::fleet_stats> w(
+        o, seeds_clients(), sim::fleet_stats(3, at(20s)));
+    w.run();
+    // Stable drop at 10 s: sleep 1 s; attempts at 11 s, 13.001 s, 17.002 s fail (1, 2, 4 s
+    // sleeps after each 1 ms refusal); 25.003 s connects at 25.004 s.
+    const sim::fleet_stats& s = w.probe();
+    EXPECT_EQ(s.attempts(), 12U);
+    EXPECT_EQ(s.reconnected(), 3U);
+    EXPECT_EQ(s.reconnect_quantile(0.5), 5004ms);
+    EXPECT_EQ(s.reconnect_quantile(1.0), 5004ms);
+    EXPECT_EQ(s.failures(), 9U);
+    // No jitter: all three attempt in the same 100 ms bin, four times.
+    EXPECT_EQ(s.peak_attempts_per_second(), 30.0);
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(w.phase_of(i), sim::client_phase::connected);
+    }
+}
+
+TEST(SimWorld, FlappingServerEscalatesAndGivesUpWithTheCloseReason) {
+    exp_world w(one_server(1, {{0s, sim::server_mode::reset_after, 100ms}}), seeds_clients());
+    w.run();
+    const recorder& r = w.probe();
+    // Connect 1 ms, reset 100 ms later: a flap every time, so the backoff keeps escalating.
+    std::size_t expected = 0;
+    ns delay = 1s;
+    time_point attempt = at(0s);
+    for (;;) {
+        ++expected;
+        const time_point wake = attempt + 101ms + delay;
+        delay = std::min<ns>(delay * 2, 30s);
+        if (wake - at(0s) > 5min) {
+            ASSERT_EQ(r.give_ups, std::vector<time_point>{wake});
+            break;
+        }
+        attempt = wake;
+    }
+    EXPECT_EQ(r.attempts.size(), expected);
+    EXPECT_EQ(r.connects.size(), expected);
+    EXPECT_EQ(r.ends.size(), expected);
+    EXPECT_EQ(r.ends[0], (std::pair{at(101ms), sim::errc::reset}));
+    EXPECT_EQ(w.machine(0).give_up_message(),
+              "reconnect timed out after 5m: connection reset by peer");
+}
+
+TEST(SimWorld, OverloadBeyondTheBacklogShowsAsConnectTimeouts) {
+    auto o = one_server(100, {{0s, sim::server_mode::up}});
+    o.servers[0].accept_rate = 1000; // one accept per millisecond
+    o.servers[0].backlog = 10;
+    exp_world w(o, seeds_clients());
+    w.run_until(at(10s));
+    const recorder& r = w.probe();
+    ASSERT_EQ(r.connects.size(), 10U); // the first 10 queue; client i is accepted at (i+1) ms
+    for (std::size_t i = 0; i < 10; ++i) {
+        EXPECT_EQ(r.connects[i], at(ns{2ms} + ns{1ms} * static_cast<std::int64_t>(i)));
+    }
+    ASSERT_EQ(r.failures.size(), 90U); // the other 90 find the backlog full
+    for (const auto& [t, code] : r.failures) {
+        EXPECT_EQ(t, at(10s));
+        EXPECT_EQ(code, sim::errc::timed_out);
+    }
+}
+
+TEST(SimWorld, ContendedWriteSucceedsAloneAndConflictsWhenOverlapping) {
+    auto o = one_server(1, {{0s, sim::server_mode::contended}});
+    o.servers[0].latency = 10ms;
+    exp_world alone(o, seeds_clients());
+    alone.run();
+    EXPECT_EQ(alone.probe().connects, std::vector<time_point>{at(10ms)});
+    EXPECT_EQ(alone.phase_of(0), sim::client_phase::done);
+
+    // Two clients without jitter overlap on every attempt, so neither ever succeeds.
+    o.clients = 2;
+    exp_world lockstep(o, seeds_clients());
+    lockstep.run();
+    EXPECT_TRUE(lockstep.probe().connects.empty());
+    EXPECT_EQ(lockstep.probe().give_ups.size(), 2U);
+    EXPECT_EQ(lockstep.probe().failures.front().second, sim::errc::conflict);
+
+    // With full jitter they spread out and all succeed.
+    o.clients = 10;
+    redial::machine_options forever;
+    forever.give_up_timeout = 0s;
+    sim::world<redial::jittered<redial::exponential_backoff>, redial::uptime_threshold, recorder>
+        jittered(o, sim::identical_clients(
+                        redial::jittered<redial::exponential_backoff>{
+                            redial::exponential_backoff{1s, 2.0, 30s}, redial::full_jitter(), 1},
+                        redial::uptime_threshold{}, forever));
+    jittered.run();
+    EXPECT_EQ(jittered.probe().connects.size(), 10U);
+    EXPECT_GT(jittered.probe().attempts.size(), 10U);
+    for (std::uint32_t i = 0; i < 10; ++i) {
+        EXPECT_EQ(jittered.phase_of(i), sim::client_phase::done);
+    }
+}
+
+sim::world_options chaotic(std::uint64_t seed) {
+    auto o = one_server(50, {{0s, sim::server_mode::up},
+                             {20s, sim::server_mode::refusing},
+                             {40s, sim::server_mode::up},
+                             {90s, sim::server_mode::hanging},
+                             {100s, sim::server_mode::up}});
+    o.seed = seed;
+    o.start_spread = 5s;
+    o.chaos.session_mean_life = 15s;
+    o.chaos.refuse_probability = 0.1;
+    o.chaos.hang_probability = 0.05;
+    o.chaos.partition_mean_interval = 30s;
+    o.chaos.max_drift = 0.01;
+    o.chaos.buggify_arm = 0.5;
+    return o;
+}
+
+template <class Queue>
+std::uint64_t chaotic_hash(std::uint64_t seed) {
+    sim::world<redial::jittered<redial::exponential_backoff>, redial::uptime_threshold,
+               sim::null_probe, Queue>
+        w(chaotic(seed), sim::identical_clients(redial::jittered<redial::exponential_backoff>{
+                             redial::exponential_backoff{}, redial::full_jitter(), 0}));
+    w.stop_all_at(at(10min));
+    w.run();
+    EXPECT_GT(w.events(), 500U);
+    return w.trace_hash();
+}
+
+TEST(SimWorld, SameSeedSameTraceWhicheverQueue) {
+    const std::uint64_t a = chaotic_hash<sim::event_wheel>(7);
+    EXPECT_EQ(a, chaotic_hash<sim::event_wheel>(7));
+    EXPECT_EQ(a, chaotic_hash<sim::heap_queue>(7));
+    EXPECT_NE(a, chaotic_hash<sim::event_wheel>(8));
+}
+
+TEST(SimWorld, ClockDriftStretchesDelaysOnTheClientsOwnClock) {
+    auto o = one_server(20, {{0s, sim::server_mode::refusing}});
+    o.chaos.max_drift = 0.2;
+    o.seed = 3;
+    struct wake_check {
+        const sim::basic_world<
+            redial::basic_reconnect_machine<redial::exponential_backoff, redial::uptime_threshold,
+                                            sim::error>,
+            wake_check>* w = nullptr;
+        std::vector<time_point> due; // per client: earliest local time of the next attempt
+        int checked = 0;
+        void on_backoff(std::uint32_t id, time_point t, ns d) {
+            due.resize(20);
+            due[id] = w->local_time(id, t) + d;
+        }
+        void on_attempt(std::uint32_t id, time_point t) {
+            if (due.size() > id && due[id] != time_point{}) {
+                // The wake-up is the first world nanosecond at which the delay has passed.
+                EXPECT_GE(w->local_time(id, t), due[id]);
+                EXPECT_LT(w->local_time(id, t - 1ns), due[id]);
+                ++checked;
+            }
+        }
+    };
+    sim::basic_world<redial::basic_reconnect_machine<redial::exponential_backoff,
+                                                     redial::uptime_threshold, sim::error>,
+                     wake_check>
+        w(o, seeds_clients());
+    w.probe().w = &w;
+    w.run();
+    EXPECT_GT(w.probe().checked, 200);
+    // Drifting clocks: some client's local time is ahead of the world's, some behind.
+    int ahead = 0, behind = 0;
+    for (std::uint32_t i = 0; i < 20; ++i) {
+        const time_point local = w.local_time(i, at(100s));
+        ahead += local > at(100s) ? 1 : 0;
+        behind += local < at(100s) ? 1 : 0;
+    }
+    EXPECT_GT(ahead, 0);
+    EXPECT_GT(behind, 0);
+}
+
+TEST(SimWorld, StopAllEndsEveryClientAndTheRun) {
+    exp_world w(one_server(50, {{0s, sim::server_mode::refusing}}), seeds_clients());
+    w.stop_all_at(at(30s));
+    w.stop_at(3, at(5s));
+    w.run();
+    const recorder& r = w.probe();
+    ASSERT_EQ(r.stops.size(), 50U);
+    EXPECT_EQ(r.stops[0], at(5s));
+    for (std::uint32_t i = 0; i < 50; ++i) {
+        EXPECT_EQ(w.phase_of(i), sim::client_phase::stopped);
+    }
+    for (const time_point t : r.attempts) {
+        EXPECT_LE(t, at(30s));
+    }
+    EXPECT_LE(w.now(), at(31s));
+}
+
+TEST(SimWorld, ArmedFaultPointsFireFromTheSeed) {
+    auto o = one_server(5, {{0s, sim::server_mode::up}});
+    o.chaos.buggify_arm = 1.0;
+    o.chaos.buggify_fire = 1.0;
+    exp_world w(o, seeds_clients());
+    EXPECT_TRUE(w.armed(sim::fault_point::refuse_connect));
+    w.run_until(at(1min));
+    EXPECT_TRUE(w.probe().connects.empty()); // every connect is refused by the fault point
+    ASSERT_FALSE(w.probe().failures.empty());
+    EXPECT_EQ(w.probe().failures[0].second, sim::errc::refused);
+
+    o.chaos.buggify_arm = 0.5;
+    int armed = 0;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        o.seed = seed;
+        exp_world s(o, seeds_clients());
+        armed += s.armed(sim::fault_point::hang_connect) ? 1 : 0;
+    }
+    EXPECT_GT(armed, 5);
+    EXPECT_LT(armed, 35);
+}
+
+TEST(SimWorld, PartitionsCutSessionsOfTheirMembers) {
+    auto o = one_server(200, {{0s, sim::server_mode::up}});
+    o.start_connected = true;
+    o.chaos.partition_mean_interval = 10s;
+    o.chaos.partition_fraction = 0.25;
+    exp_world w(o, seeds_clients());
+    w.stop_all_at(at(2min));
+    w.run();
+    int cut = 0;
+    for (const auto& [t, code] : w.probe().ends) {
+        cut += code == sim::errc::partitioned ? 1 : 0;
+    }
+    EXPECT_GT(cut, 20);
+    EXPECT_GT(w.probe().connects.size(), 200U); // the cut clients came back
+}
+
+TEST(SimWorld, BadOptionsNameTheKeyAndValue) {
+    auto expect_key = [](sim::world_options o, const std::string& key, const std::string& value) {
+        try {
+            sim::validate(o);
+            ADD_FAILURE() << "accepted " << key;
+        } catch (const redial::config_error& e) {
+            EXPECT_EQ(e.key(), key);
+            EXPECT_EQ(e.value(), value);
+        }
+    };
+    sim::world_options o;
+    o.clients = 0;
+    expect_key(o, "sim.clients", "0");
+    o = {};
+    o.servers[0].schedule = {{5s, sim::server_mode::up}, {1s, sim::server_mode::down}};
+    expect_key(o, "sim.servers[0].schedule[1].at", "1s");
+    o = {};
+    o.servers[0].accept_rate = -1;
+    expect_key(o, "sim.servers[0].accept-rate", "-1");
+    o = {};
+    o.chaos.refuse_probability = 1.5;
+    expect_key(o, "sim.chaos.refuse-probability", "1.5");
+    o = {};
+    o.servers[0].schedule = {{0s, sim::server_mode::reset_after, 0s}};
+    expect_key(o, "sim.servers[0].schedule[0].session-life", "0s");
+    o = {};
+    o.connect_timeout = 0s;
+    expect_key(o, "sim.connect-timeout", "0s");
+    o = {};
+    o.chaos.max_drift = 0.9;
+    expect_key(o, "sim.chaos.max-drift", "0.9");
+    EXPECT_THROW(exp_world(o, seeds_clients()), redial::config_error);
+}
+
+TEST(SimWorld, ModesHaveNames) {
+    EXPECT_EQ(sim::to_string(sim::server_mode::reset_after), "reset_after");
+    EXPECT_EQ(sim::error{sim::errc::refused}.message(), "connection refused");
+}
+
+} // namespace
