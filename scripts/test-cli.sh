@@ -62,5 +62,33 @@ else
     cat "$err" "$out"
 fi
 rm -f "$out" "$err"
+# redial-herd: bad input names the flag and value; a small run prints the table, the JSON
+# and an SVG; the same seed prints the same numbers.
+check "herd bad policy" 2 'invalid --policy "foo"' "$bin/redial-herd" --policy foo
+check "herd bad clients" 2 'invalid --clients "0"' "$bin/redial-herd" --clients 0
+check "herd bad duration" 2 'invalid --outage "3x"' "$bin/redial-herd" --outage 3x
+check "herd bad scenario" 2 'invalid --scenario "flood"' "$bin/redial-herd" --scenario flood
+check "herd bad capacity" 2 'invalid --capacity "-5"' "$bin/redial-herd" --capacity -5
+svg=$(mktemp --suffix .svg)
+json=$("$bin/redial-herd" --clients 2000 --policy exponential,full --json --svg "$svg")
+again=$("$bin/redial-herd" --clients 2000 --policy exponential,full --json --svg "$svg")
+strip_wall() { sed -E 's/"wall_s": [0-9.]+//g'; }
+if grep -q '"policies": \[{"policy": "exponential", "attempts": ' <<<"$json" &&
+    grep -q '"reconnect_p99_s"' <<<"$json" && grep -q '</svg>' "$svg" &&
+    grep -q '<polyline' "$svg" && [ "$(strip_wall <<<"$json")" = "$(strip_wall <<<"$again")" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED herd json/svg: $json"
+fi
+table=$("$bin/redial-herd" --scenario contention --clients 50 --policy full)
+if grep -qE '^full +[0-9]+ ' <<<"$table"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED herd contention table: $table"
+fi
+rm -f "$svg"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

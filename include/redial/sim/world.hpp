@@ -372,6 +372,11 @@ public:
         push(at_or_now(t), kind::stop, checked(client_id), 0);
     }
 
+    /// True when run() would have nothing left to do: every client is done, has given up or
+    /// is stopped, or no event is scheduled (clients connected for good).
+    [[nodiscard]] bool finished() const noexcept { return active_ == 0 || queue_.empty(); }
+    /// Clients not yet done, given up or stopped.
+    [[nodiscard]] std::uint64_t active_clients() const noexcept { return active_; }
     [[nodiscard]] time_point now() const noexcept {
         return time_point{std::chrono::nanoseconds{now_}};
     }

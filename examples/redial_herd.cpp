@@ -1,0 +1,492 @@
+// redial-herd: a fleet of clients through a server outage (or contending for one shared
+// record), once per backoff policy, in the deterministic simulator. Prints per policy the
+// attempts, the peak attempt rate, and how long until every client was back.
+//
+//   redial-herd                                  (100,000 clients, every policy, outage)
+//   redial-herd --clients 1000000 --policy full,decorrelated --svg herd.svg
+//   redial-herd --scenario contention --clients 100 --json
+
+#include <redial/backoff/constant.hpp>
+#include <redial/backoff/decorrelated_jitter.hpp>
+#include <redial/backoff/exponential.hpp>
+#include <redial/backoff/jitter.hpp>
+#include <redial/duration.hpp>
+#include <redial/error.hpp>
+#include <redial/sim/fleet_stats.hpp>
+#include <redial/sim/world.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using ns = std::chrono::nanoseconds;
+namespace sim = redial::sim;
+
+constexpr std::string_view policy_names[] = {"exponential",  "full", "equal",
+                                             "decorrelated", "grpc", "constant"};
+
+struct herd_options {
+    std::string scenario = "outage";
+    std::uint32_t clients = 0; // 0: the scenario's default
+    std::vector<std::string> policies;
+    std::uint64_t seed = 1;
+    ns base = 1s;
+    ns cap = 30s;
+    double multiplier = 2.0;
+    ns give_up = 0s; // never: the herd's question is how long until everyone is back
+    // outage
+    ns down_at = 10s;
+    ns outage = 30s;
+    double capacity = 50'000; // accepts per second once the server is back
+    std::uint32_t backlog = 4096;
+    sim::server_mode down_mode = sim::server_mode::refusing;
+    // both
+    ns latency = 1ms;
+    ns connect_timeout = 10s;
+    ns bin = 100ms;
+    ns until = 24h; // virtual time limit
+    bool json = false;
+    std::string svg;
+};
+
+struct result {
+    std::string policy;
+    std::uint64_t attempts = 0;
+    double peak = 0;
+    ns p50{0}, p99{0}, max{0};
+    std::uint64_t recovered = 0;
+    std::uint64_t gave_up = 0;
+    std::uint64_t events = 0;
+    double wall_s = 0;
+    std::vector<std::uint32_t> bins;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+    std::fprintf(stderr, "redial-herd: %s\n(try --help)\n", message.c_str());
+    std::exit(2);
+}
+
+void print_help() {
+    std::printf(
+        "usage: redial-herd [--KEY VALUE | --KEY=VALUE]...\n\n"
+        "Simulates a fleet of reconnecting clients once per backoff policy and prints, per\n"
+        "policy, attempts, the peak attempt rate and the time until every client was back.\n\n"
+        "  --scenario S         outage (default): all connected, the server goes down, then\n"
+        "                       comes back with a capacity; contention: each client makes one\n"
+        "                       write that succeeds only if no other attempt overlaps it (AWS)\n"
+        "  --clients N          fleet size (default 100000 for outage, 100 for contention)\n"
+        "  --policy LIST        comma-separated: exponential (no jitter), full, equal,\n"
+        "                       decorrelated, grpc, constant; or all (default)\n"
+        "  --seed N             the run's seed (default 1); the same seed, the same run\n"
+        "  --base DUR           initial delay (1s)      --cap DUR      largest delay (30s)\n"
+        "  --multiplier X       growth (2; grpc uses 1.6)\n"
+        "  --timeout DUR        give-up timeout (0 = never, the default)\n"
+        "  --down-at DUR        outage: when the server goes down (10s)\n"
+        "  --outage DUR         outage: how long it stays down (30s)\n"
+        "  --down-mode M        outage: refusing (default), down (unreachable) or hanging\n"
+        "  --capacity N         outage: accepts per second once back (50000; 0 = unlimited)\n"
+        "  --backlog N          outage: connects queued beyond the accept rate (4096)\n"
+        "  --latency DUR        connect round trip, or a contended write's duration (1ms)\n"
+        "  --connect-timeout DUR  (10s)\n"
+        "  --bin DUR            width of the attempt-rate windows (100ms)\n"
+        "  --until DUR          virtual time limit (24h)\n"
+        "  --json               print JSON instead of the table\n"
+        "  --svg FILE           write attempts per second over time, one line per policy\n"
+        "  --help               this text\n");
+}
+
+ns parse_dur(std::string_view flag, std::string_view v) {
+    try {
+        return redial::parse_duration(v, flag);
+    } catch (const redial::config_error& e) {
+        usage_error(e.what()); // names the flag and the value
+    }
+}
+
+std::uint64_t parse_count(std::string_view flag, std::string_view v, std::uint64_t lo,
+                          std::uint64_t hi) {
+    std::uint64_t n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc{} || p != v.data() + v.size() || n < lo || n > hi) {
+        usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
+                    "\": expected a whole number from " + std::to_string(lo) + " to " +
+                    std::to_string(hi));
+    }
+    return n;
+}
+
+double parse_number(std::string_view flag, std::string_view v, double lo, double hi) {
+    double x = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc{} || p != v.data() + v.size() || !(x >= lo && x <= hi)) {
+        usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
+                    "\": expected a number from " + redial::detail::format_number(lo) + " to " +
+                    redial::detail::format_number(hi));
+    }
+    return x;
+}
+
+herd_options parse(int argc, char** argv) {
+    herd_options o;
+    std::string policy_list = "all";
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            print_help();
+            std::exit(0);
+        }
+        if (!arg.starts_with("--")) {
+            usage_error("unexpected argument \"" + std::string(arg) + "\"");
+        }
+        std::string key(arg.substr(2));
+        std::string value;
+        bool has_value = false;
+        if (auto eq = key.find('='); eq != std::string::npos) {
+            value = key.substr(eq + 1);
+            key.resize(eq);
+            has_value = true;
+        }
+        if (key == "json") {
+            o.json = true;
+            continue;
+        }
+        if (!has_value) {
+            if (i + 1 >= argc) {
+                usage_error("missing value for --" + key);
+            }
+            value = argv[++i];
+        }
+        const std::string flag = "--" + key;
+        if (key == "scenario") {
+            if (value != "outage" && value != "contention") {
+                usage_error("invalid --scenario \"" + value + "\": expected outage or contention");
+            }
+            o.scenario = value;
+        } else if (key == "clients") {
+            o.clients = static_cast<std::uint32_t>(parse_count(flag, value, 1, 100'000'000));
+        } else if (key == "policy") {
+            policy_list = value;
+        } else if (key == "seed") {
+            o.seed = parse_count(flag, value, 0, ~std::uint64_t{0});
+        } else if (key == "base") {
+            o.base = parse_dur(flag, value);
+        } else if (key == "cap") {
+            o.cap = parse_dur(flag, value);
+        } else if (key == "multiplier") {
+            o.multiplier = parse_number(flag, value, 1.0, 1000.0);
+        } else if (key == "timeout") {
+            o.give_up = parse_dur(flag, value);
+        } else if (key == "down-at") {
+            o.down_at = parse_dur(flag, value);
+        } else if (key == "outage") {
+            o.outage = parse_dur(flag, value);
+        } else if (key == "down-mode") {
+            if (value == "refusing") {
+                o.down_mode = sim::server_mode::refusing;
+            } else if (value == "down") {
+                o.down_mode = sim::server_mode::down;
+            } else if (value == "hanging") {
+                o.down_mode = sim::server_mode::hanging;
+            } else {
+                usage_error("invalid --down-mode \"" + value +
+                            "\": expected refusing, down or hanging");
+            }
+        } else if (key == "capacity") {
+            o.capacity = parse_number(flag, value, 0.0, 1e9);
+        } else if (key == "backlog") {
+            o.backlog = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000'000));
+        } else if (key == "latency") {
+            o.latency = parse_dur(flag, value);
+        } else if (key == "connect-timeout") {
+            o.connect_timeout = parse_dur(flag, value);
+        } else if (key == "bin") {
+            o.bin = parse_dur(flag, value);
+            if (o.bin < 1ms) {
+                usage_error("invalid --bin \"" + value + "\": must be at least 1ms");
+            }
+        } else if (key == "until") {
+            o.until = parse_dur(flag, value);
+        } else if (key == "svg") {
+            o.svg = value;
+        } else {
+            usage_error("invalid " + flag + " \"" + value + "\": unknown flag");
+        }
+    }
+    if (o.clients == 0) {
+        o.clients = o.scenario == "outage" ? 100'000 : 100;
+    }
+    if (policy_list == "all") {
+        o.policies.assign(std::begin(policy_names), std::end(policy_names));
+    } else {
+        std::string_view rest = policy_list;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            const std::string name(rest.substr(0, comma));
+            if (std::find(std::begin(policy_names), std::end(policy_names), name) ==
+                std::end(policy_names)) {
+                usage_error("invalid --policy \"" + name +
+                            "\": expected exponential, full, equal, decorrelated, grpc, "
+                            "constant or all");
+            }
+            o.policies.push_back(name);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        }
+    }
+    return o;
+}
+
+sim::world_options world_of(const herd_options& h) {
+    sim::world_options w;
+    w.clients = h.clients;
+    w.seed = h.seed;
+    w.connect_timeout = h.connect_timeout;
+    sim::server_options& s = w.servers[0];
+    s.latency = h.latency;
+    if (h.scenario == "outage") {
+        w.start_connected = true;
+        s.schedule = {{0s, sim::server_mode::up},
+                      {h.down_at, h.down_mode},
+                      {h.down_at + h.outage, sim::server_mode::up}};
+        s.accept_rate = h.capacity;
+        s.backlog = h.backlog;
+    } else {
+        s.schedule = {{0s, sim::server_mode::contended}};
+    }
+    return w;
+}
+
+// One policy through the scenario: the world runs in slices of virtual time so a long run can
+// report progress.
+template <class Policy>
+result run(const herd_options& h, const std::string& name, const Policy& policy) {
+    const sim::world_options wo = world_of(h);
+    const redial::time_point since{h.scenario == "outage" ? h.down_at + h.outage : 0s};
+    redial::machine_options mo;
+    mo.give_up_timeout = h.give_up;
+    sim::world<Policy, redial::uptime_threshold, sim::fleet_stats> w(
+        wo, sim::identical_clients(policy, redial::uptime_threshold{}, mo),
+        sim::fleet_stats(h.clients, since, h.bin));
+    const auto start = std::chrono::steady_clock::now();
+    auto last_report = start;
+    bool reported = false;
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    const redial::time_point until{h.until};
+    while (!w.finished() && w.now() < until) {
+        w.run_until(std::min(until, w.now() + 1s));
+        const auto wall = std::chrono::steady_clock::now();
+        if (wall - start > 2s && wall - last_report >= 1s) {
+            std::fprintf(stderr,
+                         "%sredial-herd: %s: %.0f s simulated, %.1fM events, %llu of %u "
+                         "clients back%s",
+                         tty ? "\r" : "", name.c_str(),
+                         std::chrono::duration<double>(w.now().time_since_epoch()).count(),
+                         static_cast<double>(w.events()) / 1e6,
+                         static_cast<unsigned long long>(w.probe().reconnected()), h.clients,
+                         tty ? "" : "\n");
+            last_report = wall;
+            reported = true;
+        }
+    }
+    if (reported && tty) {
+        std::fprintf(stderr, "\n");
+    }
+    const sim::fleet_stats& s = w.probe();
+    result r;
+    r.policy = name;
+    r.attempts = s.attempts();
+    r.peak = s.peak_attempts_per_second();
+    r.p50 = s.reconnect_quantile(0.5);
+    r.p99 = s.reconnect_quantile(0.99);
+    r.max = s.reconnect_quantile(1.0);
+    r.recovered = s.reconnected();
+    r.gave_up = s.gave_up();
+    r.events = w.events();
+    r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto bins = s.attempts_per_bin();
+    r.bins.assign(bins.begin(), bins.end());
+    return r;
+}
+
+result run_policy(const herd_options& h, const std::string& name) {
+    const redial::exponential_backoff exponential{h.base, h.multiplier, h.cap};
+    if (name == "exponential") {
+        return run(h, name, exponential);
+    }
+    if (name == "full") {
+        return run(h, name,
+                   redial::jittered<redial::exponential_backoff>{exponential, redial::full_jitter(),
+                                                                 h.seed});
+    }
+    if (name == "equal") {
+        return run(h, name,
+                   redial::jittered<redial::exponential_backoff>{exponential,
+                                                                 redial::equal_jitter(), h.seed});
+    }
+    if (name == "decorrelated") {
+        return run(h, name, redial::decorrelated_jitter{h.base, h.cap, h.seed});
+    }
+    if (name == "grpc") {
+        return run(
+            h, name,
+            redial::jittered<redial::exponential_backoff>{
+                redial::exponential_backoff{h.base, 1.6, h.cap}, redial::grpc_jitter(), h.seed});
+    }
+    return run(h, name, redial::constant_backoff{h.base});
+}
+
+double seconds(ns d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+void print_table(const herd_options& h, const std::vector<result>& results) {
+    std::printf("%s: %u clients, seed %llu", h.scenario.c_str(), h.clients,
+                static_cast<unsigned long long>(h.seed));
+    if (h.scenario == "outage") {
+        std::printf(
+            ", down at %s for %s (%s), back with %s accepts/s; times from its return\n",
+            redial::format_duration(h.down_at).c_str(), redial::format_duration(h.outage).c_str(),
+            std::string(sim::to_string(h.down_mode)).c_str(),
+            h.capacity > 0 ? redial::detail::format_number(h.capacity).c_str() : "unlimited");
+    } else {
+        std::printf(", each write holds the record %s; times from the start\n",
+                    redial::format_duration(h.latency).c_str());
+    }
+    std::printf("%-13s %12s %14s %10s %10s %10s %10s %12s %8s\n", "policy", "attempts", "peak/s",
+                "p50 s", "p99 s", "max s", "not back", "events", "wall s");
+    for (const result& r : results) {
+        std::printf("%-13s %12llu %14.0f %10.3f %10.3f %10.3f %10llu %12llu %8.2f\n",
+                    r.policy.c_str(), static_cast<unsigned long long>(r.attempts), r.peak,
+                    seconds(r.p50), seconds(r.p99), seconds(r.max),
+                    static_cast<unsigned long long>(h.clients - r.recovered),
+                    static_cast<unsigned long long>(r.events), r.wall_s);
+    }
+}
+
+void print_json(const herd_options& h, const std::vector<result>& results) {
+    std::printf("{\"scenario\": \"%s\", \"clients\": %u, \"seed\": %llu, \"policies\": [",
+                h.scenario.c_str(), h.clients, static_cast<unsigned long long>(h.seed));
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const result& r = results[i];
+        std::printf("%s{\"policy\": \"%s\", \"attempts\": %llu, \"peak_attempts_per_s\": %.1f, "
+                    "\"reconnect_p50_s\": %.6f, \"reconnect_p99_s\": %.6f, "
+                    "\"reconnect_max_s\": %.6f, \"not_back\": %llu, \"gave_up\": %llu, "
+                    "\"events\": %llu, \"wall_s\": %.3f}",
+                    i == 0 ? "" : ", ", r.policy.c_str(),
+                    static_cast<unsigned long long>(r.attempts), r.peak, seconds(r.p50),
+                    seconds(r.p99), seconds(r.max),
+                    static_cast<unsigned long long>(h.clients - r.recovered),
+                    static_cast<unsigned long long>(r.gave_up),
+                    static_cast<unsigned long long>(r.events), r.wall_s);
+    }
+    std::printf("]}\n");
+}
+
+// Attempts per second over time, one line per policy, on a log scale (a synchronised herd
+// peaks orders of magnitude above a jittered one).
+void write_svg(const herd_options& h, const std::vector<result>& results) {
+    std::ofstream out(h.svg);
+    if (!out) {
+        usage_error("invalid --svg \"" + h.svg + "\": cannot write the file");
+    }
+    constexpr double width = 960, height = 540, left = 90, right = 170, top = 50, bottom = 60;
+    const double pw = width - left - right, ph = height - top - bottom;
+    const double bin_s = seconds(h.bin);
+    std::size_t n = 1;
+    double peak = 1;
+    for (const result& r : results) {
+        n = std::max(n, r.bins.size());
+        peak = std::max(peak, r.peak);
+    }
+    const double t_max = static_cast<double>(n) * bin_s;
+    const int decades = std::max(1, static_cast<int>(std::ceil(std::log10(peak))));
+    auto x = [&](double t) { return left + pw * t / t_max; };
+    auto y = [&](double rate) { // log10(rate + 1): zero sits on the axis
+        return top + ph - ph * std::log10(rate + 1.0) / decades;
+    };
+    static constexpr const char* colours[] = {"#d62728", "#1f77b4", "#2ca02c",
+                                              "#9467bd", "#ff7f0e", "#8c564b"};
+    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+        << "\" viewBox=\"0 0 " << width << ' ' << height
+        << "\" font-family=\"sans-serif\" font-size=\"13\">\n"
+        << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        << "<text x=\"" << left << "\" y=\"28\" font-size=\"16\">redial-herd " << h.scenario << ": "
+        << h.clients << " clients, attempts per second (" << seconds(h.bin) * 1000
+        << " ms windows)</text>\n";
+    for (int d = 0; d <= decades; ++d) { // y axis: one tick per decade
+        const double yy = y(std::pow(10.0, d) - 1.0);
+        out << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << yy << "\" y2=\""
+            << yy << "\" stroke=\"#ddd\"/>\n<text x=\"" << left - 8 << "\" y=\"" << yy + 4
+            << "\" text-anchor=\"end\">" << (d == 0 ? "0" : "1e" + std::to_string(d))
+            << "</text>\n";
+    }
+    const double step = std::max(1.0, std::pow(10.0, std::floor(std::log10(t_max))) / 2);
+    for (double t = 0; t <= t_max + 1e-9; t += step) { // x axis
+        out << "<line x1=\"" << x(t) << "\" x2=\"" << x(t) << "\" y1=\"" << top + ph << "\" y2=\""
+            << top + ph + 5 << "\" stroke=\"black\"/>\n<text x=\"" << x(t) << "\" y=\""
+            << top + ph + 20 << "\" text-anchor=\"middle\">" << t << "</text>\n";
+    }
+    out << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << top + ph << "\" y2=\""
+        << top + ph << "\" stroke=\"black\"/>\n<line x1=\"" << left << "\" x2=\"" << left
+        << "\" y1=\"" << top << "\" y2=\"" << top + ph << "\" stroke=\"black\"/>\n"
+        << "<text x=\"" << left + pw / 2 << "\" y=\"" << height - 15
+        << "\" text-anchor=\"middle\">time (s, virtual)</text>\n<text transform=\"translate(22,"
+        << top + ph / 2
+        << ") rotate(-90)\" text-anchor=\"middle\">attempts per second (log scale)</text>\n";
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const result& r = results[i];
+        const char* colour = colours[i % std::size(colours)];
+        out << "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" << colour << "\" points=\"";
+        for (std::size_t b = 0; b < n; ++b) {
+            const double rate = b < r.bins.size() ? r.bins[b] / bin_s : 0.0;
+            out << x(static_cast<double>(b) * bin_s) << ',' << y(rate) << ' ';
+        }
+        out << "\"/>\n";
+        const double ly = top + 20 + 22 * static_cast<double>(i);
+        out << "<line x1=\"" << left + pw + 15 << "\" x2=\"" << left + pw + 40 << "\" y1=\"" << ly
+            << "\" y2=\"" << ly << "\" stroke=\"" << colour << "\" stroke-width=\"3\"/>\n<text x=\""
+            << left + pw + 46 << "\" y=\"" << ly + 4 << "\">" << r.policy << "</text>\n";
+    }
+    out << "</svg>\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const herd_options h = parse(argc, argv);
+    std::vector<result> results;
+    try {
+        sim::validate(world_of(h)); // names the key of a bad value before any run
+        for (const std::string& p : h.policies) {
+            results.push_back(run_policy(h, p));
+        }
+    } catch (const redial::config_error& e) {
+        usage_error(e.what());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "redial-herd: %s\n", e.what());
+        return 1;
+    }
+    if (h.json) {
+        print_json(h, results);
+    } else {
+        print_table(h, results);
+    }
+    if (!h.svg.empty()) {
+        write_svg(h, results);
+    }
+    return 0;
+}
