@@ -62,6 +62,7 @@ struct herd_options {
     ns until = 24h; // virtual time limit
     bool json = false;
     std::string svg;
+    ns plot_until{0}; // 0: the whole run
 };
 
 struct result {
@@ -107,6 +108,7 @@ void print_help() {
         "  --until DUR          virtual time limit (24h)\n"
         "  --json               print JSON instead of the table\n"
         "  --svg FILE           write attempts per second over time, one line per policy\n"
+        "  --plot-until DUR     the SVG's time axis ends here (default: the whole run)\n"
         "  --help               this text\n");
 }
 
@@ -221,6 +223,8 @@ herd_options parse(int argc, char** argv) {
             }
         } else if (key == "until") {
             o.until = parse_dur(flag, value);
+        } else if (key == "plot-until") {
+            o.plot_until = parse_dur(flag, value);
         } else if (key == "svg") {
             o.svg = value;
         } else {
@@ -411,6 +415,9 @@ void write_svg(const herd_options& h, const std::vector<result>& results) {
     for (const result& r : results) {
         n = std::max(n, r.bins.size());
         peak = std::max(peak, r.peak);
+    }
+    if (h.plot_until.count() > 0) {
+        n = std::max<std::size_t>(1, static_cast<std::size_t>(h.plot_until / h.bin));
     }
     const double t_max = static_cast<double>(n) * bin_s;
     const int decades = std::max(1, static_cast<int>(std::ceil(std::log10(peak))));
