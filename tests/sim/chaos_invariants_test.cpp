@@ -12,48 +12,16 @@
 #include <cstdint>
 #include <string>
 
-// The reconnect rules, checked on every client of chaotic worlds over 1,000 seeds: one session
-// at a time, no attempt earlier than the policy allows, give-up exactly by the window, stop
-// always completes, no busy loop, and the same seed gives the same trace.
+// The reconnect rules, checked on every client of chaotic worlds over 1,000 seeds per policy
+// (redial-chaos-bench runs many more): one session at a time, no attempt earlier than the
+// policy allows, give-up exactly by the window, stop always completes, no busy loop, and the
+// same seed gives the same trace.
 
 namespace {
 
 using namespace std::chrono_literals;
 using redial::time_point;
 namespace sim = redial::sim;
-
-constexpr std::uint32_t clients = 12;
-constexpr auto give_up_after = 90s;
-
-sim::world_options chaos_world(std::uint64_t seed) {
-    redial::splitmix64 g(seed);
-    auto pick = [&](std::uint64_t n) { return g() % n; };
-    sim::world_options o;
-    o.clients = clients;
-    o.seed = seed;
-    o.connect_timeout = std::chrono::seconds{1 + pick(10)};
-    o.start_spread = 3s;
-    o.servers.resize(1 + pick(2));
-    for (auto& s : o.servers) {
-        s.latency = std::chrono::milliseconds{pick(50)};
-        s.accept_rate = pick(2) == 0 ? 0.0 : 5.0;
-        s.backlog = static_cast<std::uint32_t>(1 + pick(4));
-        s.schedule.clear();
-        std::chrono::nanoseconds at{0};
-        for (int p = 0; p < 6; ++p) {
-            const auto mode = static_cast<sim::server_mode>(pick(5)); // every mode but contended
-            s.schedule.push_back({at, mode, std::chrono::milliseconds{1 + pick(3000)}});
-            at += std::chrono::seconds{1 + pick(60)};
-        }
-    }
-    o.chaos.session_mean_life = std::chrono::seconds{pick(2) * (1 + pick(30))};
-    o.chaos.refuse_probability = 0.1 * static_cast<double>(pick(3));
-    o.chaos.hang_probability = 0.05 * static_cast<double>(pick(3));
-    o.chaos.partition_mean_interval = std::chrono::seconds{pick(2) * (5 + pick(60))};
-    o.chaos.max_drift = 0.02 * static_cast<double>(pick(2));
-    o.chaos.buggify_arm = 0.3;
-    return o;
-}
 
 // What the seeds exercised, so a world too tame to test anything shows up as a failure.
 struct totals {
@@ -63,44 +31,14 @@ totals seen;
 
 template <class Backoff>
 std::uint64_t check_seed(std::uint64_t seed, Backoff policy, std::chrono::nanoseconds floor) {
-    using probe = redial::test::sim_invariants<Backoff>;
-    using machine = redial::basic_reconnect_machine<Backoff, redial::uptime_threshold, sim::error>;
-    redial::machine_options mo;
-    mo.give_up_timeout = give_up_after;
-    const sim::world_options o = chaos_world(seed);
-    auto make = sim::identical_clients(policy, redial::uptime_threshold{}, mo);
-    // The shadow policies replay each client's own sequence (the same per-client seed).
-    std::vector<Backoff> shadows;
-    sim::basic_world<machine, probe> w(
-        o,
-        [&](std::uint32_t id, std::uint64_t s) {
-            machine m = make(id, s);
-            shadows.push_back(m.backoff());
-            return m;
-        },
-        probe([&](std::uint32_t id) { return shadows.at(id); }));
-    probe& p = w.probe();
-    p.timeout = give_up_after;
-    // Attempts are at least `floor` apart on the client's clock, give or take drift.
-    p.max_per_minute = static_cast<std::size_t>(60s / floor) + 2;
-    p.local = [&w](std::uint32_t id, time_point t) { return w.local_time(id, t); };
-    const auto stop = std::chrono::seconds{60 + redial::splitmix64(seed)() % 240};
-    w.stop_all_at(time_point{stop});
-    w.run();
-    for (const std::string& v : p.violations) {
+    const redial::test::chaos_outcome r = redial::test::run_chaos_seed(seed, policy, floor);
+    for (const std::string& v : r.violations) {
         ADD_FAILURE() << "seed " << seed << ": " << v;
     }
-    for (std::uint32_t i = 0; i < clients; ++i) {
-        const auto ph = w.phase_of(i);
-        EXPECT_TRUE(ph == sim::client_phase::gave_up || ph == sim::client_phase::stopped)
-            << "seed " << seed << " client " << i;
-    }
-    EXPECT_EQ(p.give_ups + p.stops, clients) << "seed " << seed;
-    seen.attempts += p.attempts;
-    seen.give_ups += p.give_ups;
-    seen.stops += p.stops;
-    EXPECT_LE(w.now(), time_point{stop}) << "seed " << seed << ": nothing happens after stop";
-    return w.trace_hash();
+    seen.attempts += r.attempts;
+    seen.give_ups += r.give_ups;
+    seen.stops += r.stops;
+    return r.trace_hash;
 }
 
 TEST(ChaosInvariants, ExponentialOverAThousandSeeds) {

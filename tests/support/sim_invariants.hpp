@@ -4,7 +4,9 @@
 // A probe that checks the reconnect rules on every client of a simulated world, on each
 // client's own clock, and collects violations as text (so a test prints the first ones).
 
+#include <redial/random.hpp>
 #include <redial/sim/world.hpp>
+#include <redial/stability/uptime_threshold.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -136,6 +138,98 @@ public:
         alive(id, t, "on_stopped").finished = true;
     }
 };
+
+/// A random chaotic world for a seed: 12 clients, one or two servers with six random phases
+/// (every mode but contended), random capacity, latency and connect timeout, and random session
+/// closes, refusals, hangs, partitions, clock drift and armed fault points.
+inline sim::world_options chaos_world(std::uint64_t seed) {
+    using namespace std::chrono_literals;
+    splitmix64 g(seed);
+    auto pick = [&](std::uint64_t n) { return g() % n; };
+    sim::world_options o;
+    o.clients = 12;
+    o.seed = seed;
+    o.connect_timeout = std::chrono::seconds{1 + pick(10)};
+    o.start_spread = 3s;
+    o.servers.resize(1 + pick(2));
+    for (auto& s : o.servers) {
+        s.latency = std::chrono::milliseconds{pick(50)};
+        s.accept_rate = pick(2) == 0 ? 0.0 : 5.0;
+        s.backlog = static_cast<std::uint32_t>(1 + pick(4));
+        s.schedule.clear();
+        std::chrono::nanoseconds at{0};
+        for (int p = 0; p < 6; ++p) {
+            const auto mode = static_cast<sim::server_mode>(pick(5));
+            s.schedule.push_back({at, mode, std::chrono::milliseconds{1 + pick(3000)}});
+            at += std::chrono::seconds{1 + pick(60)};
+        }
+    }
+    o.chaos.session_mean_life = std::chrono::seconds{pick(2) * (1 + pick(30))};
+    o.chaos.refuse_probability = 0.1 * static_cast<double>(pick(3));
+    o.chaos.hang_probability = 0.05 * static_cast<double>(pick(3));
+    o.chaos.partition_mean_interval = std::chrono::seconds{pick(2) * (5 + pick(60))};
+    o.chaos.max_drift = 0.02 * static_cast<double>(pick(2));
+    o.chaos.buggify_arm = 0.3;
+    return o;
+}
+
+struct chaos_outcome {
+    std::uint64_t trace_hash = 0;
+    std::vector<std::string> violations;
+    std::uint64_t attempts = 0, give_ups = 0, stops = 0, events = 0;
+};
+
+/// Runs chaos_world(seed) with `policy` (give up after 90 s), stopped at a random time between
+/// 1 and 5 minutes, and checks every rule; `floor` is the policy's shortest delay, which bounds
+/// attempts per minute.
+template <class Backoff>
+chaos_outcome run_chaos_seed(std::uint64_t seed, const Backoff& policy,
+                             std::chrono::nanoseconds floor) {
+    using namespace std::chrono_literals;
+    using probe = sim_invariants<Backoff>;
+    using machine = basic_reconnect_machine<Backoff, uptime_threshold, sim::error>;
+    machine_options mo;
+    mo.give_up_timeout = 90s;
+    const sim::world_options o = chaos_world(seed);
+    auto make = sim::identical_clients(policy, uptime_threshold{}, mo);
+    // The shadow policies replay each client's own sequence (the same per-client seed).
+    std::vector<Backoff> shadows;
+    sim::basic_world<machine, probe> w(
+        o,
+        [&](std::uint32_t id, std::uint64_t s) {
+            machine m = make(id, s);
+            shadows.push_back(m.backoff());
+            return m;
+        },
+        probe([&](std::uint32_t id) { return shadows.at(id); }));
+    probe& p = w.probe();
+    p.timeout = mo.give_up_timeout;
+    p.max_per_minute = static_cast<std::size_t>(60s / floor) + 2; // give or take drift
+    p.local = [&w](std::uint32_t id, time_point t) { return w.local_time(id, t); };
+    const auto stop = std::chrono::seconds{60 + splitmix64(seed)() % 240};
+    w.stop_all_at(time_point{stop});
+    w.run();
+    chaos_outcome r;
+    r.violations = p.violations;
+    for (std::uint32_t i = 0; i < o.clients; ++i) {
+        const auto ph = w.phase_of(i);
+        if (ph != sim::client_phase::gave_up && ph != sim::client_phase::stopped) {
+            r.violations.push_back("client " + std::to_string(i) + " neither stopped nor gave up");
+        }
+    }
+    if (p.give_ups + p.stops != o.clients) {
+        r.violations.push_back("give-ups and stops do not add up to the clients");
+    }
+    if (w.now() > time_point{stop}) {
+        r.violations.push_back("an event after the stop");
+    }
+    r.trace_hash = w.trace_hash();
+    r.attempts = p.attempts;
+    r.give_ups = p.give_ups;
+    r.stops = p.stops;
+    r.events = w.events();
+    return r;
+}
 
 } // namespace redial::test
 
