@@ -284,7 +284,7 @@ int main(int argc, char** argv) {
         }
     }
     ::signal(SIGPIPE, SIG_IGN);
-    const auto port = static_cast<unsigned short>(49000 + ::getpid() % 1000);
+    const auto port = static_cast<unsigned short>(21000 + ::getpid() % 1000);
     flap_benchmark(port, std::chrono::seconds{seconds});
     fleet_benchmark(static_cast<unsigned short>(port + 1), static_cast<std::size_t>(clients));
     return 0;

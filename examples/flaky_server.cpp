@@ -126,10 +126,18 @@ int main(int argc, char** argv) {
         if (ec) {
             return;
         }
-        acceptor.open(endpoint.protocol());
-        acceptor.set_option(tcp::acceptor::reuse_address(true));
-        acceptor.bind(endpoint);
-        acceptor.listen();
+        std::error_code bind_ec;
+        acceptor.open(endpoint.protocol(), bind_ec);
+        acceptor.set_option(tcp::acceptor::reuse_address(true), bind_ec);
+        acceptor.bind(endpoint, bind_ec);
+        if (!bind_ec) {
+            acceptor.listen(asio::socket_base::max_listen_connections, bind_ec);
+        }
+        if (bind_ec) { // e.g. the port is taken: say so, instead of an uncaught exception
+            std::fprintf(stderr, "flaky-server: cannot listen on port %u: %s\n",
+                         static_cast<unsigned>(endpoint.port()), bind_ec.message().c_str());
+            std::exit(1);
+        }
         log(flap.count() > 0 ? "accepting, then closing at once" : "healthy");
         accept();
         if (flap.count() > 0) {

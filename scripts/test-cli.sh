@@ -37,7 +37,7 @@ check "schedule bad flag" 2 'invalid --backoff-initial "2m": must not exceed --b
 check "schedule bad attempts" 2 'invalid --attempts "0"' "$bin/redial-schedule" --attempts 0
 
 # A closed port: gives up, exit 1, the give-up error on stderr.
-port=$((48000 + $$ % 1000))
+port=$((20000 + $$ % 1000)) # below the ephemeral range (32768-60999): no client socket holds it
 check "cat gives up" 1 "redial-cat: reconnect timed out after 200ms: Connection refused" \
     "$bin/redial-cat" --backoff-initial 10ms --backoff-max 40ms --backoff-timeout 200ms \
     "127.0.0.1:$port"

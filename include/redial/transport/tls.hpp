@@ -8,6 +8,9 @@
 #include <redial/transport/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_allocator.hpp>
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
@@ -70,11 +73,19 @@ public:
 
     template <class Buffers, class Token>
     auto async_read_some(const Buffers& b, Token&& token) {
-        return stream_->async_read_some(b, std::forward<Token>(token));
+        return asio::async_initiate<Token, void(std::error_code, std::size_t)>(
+            [](auto handler, const std::shared_ptr<stream_type>& s, const Buffers& buffers) {
+                s->async_read_some(buffers, keep_alive<decltype(handler)>{std::move(handler), s});
+            },
+            token, stream_, b);
     }
     template <class Buffers, class Token>
     auto async_write_some(const Buffers& b, Token&& token) {
-        return stream_->async_write_some(b, std::forward<Token>(token));
+        return asio::async_initiate<Token, void(std::error_code, std::size_t)>(
+            [](auto handler, const std::shared_ptr<stream_type>& s, const Buffers& buffers) {
+                s->async_write_some(buffers, keep_alive<decltype(handler)>{std::move(handler), s});
+            },
+            token, stream_, b);
     }
     /// Closes the socket (no TLS shutdown: the session is being abandoned).
     void close() {
@@ -88,19 +99,43 @@ public:
     [[nodiscard]] executor_type get_executor() { return stream_->get_executor(); }
 
 private:
-    // An ssl::stream's pending operations use its internal state until their (cancelled)
-    // completions have run: close the socket, then destroy the stream from a handler queued
-    // behind them, never inline.
+    // An ssl::stream's composed operations use its internal state until their last step has
+    // run, and a cancelled read may still start a step after the socket is closed. So every
+    // operation owns a reference to the stream, released with its handler, and the connection
+    // only closes the socket and drops its own reference. (Destroying the stream from a handler
+    // posted behind the cancelled completions was not enough: ASan caught a step queued later.)
+    template <class Handler>
+    struct keep_alive {
+        Handler handler;
+        std::shared_ptr<stream_type> stream;
+
+        using executor_type = asio::associated_executor_t<Handler, stream_type::executor_type>;
+        executor_type get_executor() const noexcept {
+            return asio::get_associated_executor(handler, stream->get_executor());
+        }
+        using allocator_type = asio::associated_allocator_t<Handler>;
+        allocator_type get_allocator() const noexcept {
+            return asio::get_associated_allocator(handler);
+        }
+        using cancellation_slot_type = asio::associated_cancellation_slot_t<Handler>;
+        cancellation_slot_type get_cancellation_slot() const noexcept {
+            return asio::get_associated_cancellation_slot(handler);
+        }
+        void operator()(std::error_code ec, std::size_t n) {
+            auto hold = std::move(stream); // alive until the handler has returned
+            std::move(handler)(ec, n);
+        }
+    };
+
     void release() noexcept {
         if (stream_) {
             std::error_code ignored;
             stream_->lowest_layer().close(ignored);
-            auto ex = stream_->get_executor();
-            asio::post(ex, [s = std::shared_ptr<stream_type>(std::move(stream_))] {});
+            stream_.reset();
         }
     }
 
-    std::unique_ptr<stream_type> stream_;
+    std::shared_ptr<stream_type> stream_;
 };
 
 /// TLS over TCP: tcp_transport's connect (resolve, every endpoint), then a client handshake
