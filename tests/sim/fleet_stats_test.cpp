@@ -35,6 +35,15 @@ TEST(FleetStats, PeakRateAndReconnectQuantiles) {
     EXPECT_THROW(redial::sim::fleet_stats(1, {}, 0s), std::invalid_argument);
 }
 
+TEST(FleetStats, AttemptsAfterTheHistogramAreCountedNotBinned) {
+    redial::sim::fleet_stats s(1);
+    s.on_attempt(0, time_point{std::chrono::hours{24 * 3650}}); // ten years in
+    s.on_attempt(0, time_point{1s});
+    EXPECT_EQ(s.attempts(), 2U);
+    EXPECT_EQ(s.attempts_beyond_histogram(), 1U);
+    EXPECT_EQ(s.attempts_per_bin().size(), 11U);
+}
+
 TEST(FleetStats, EmptyFleetReportsZeros) {
     const redial::sim::fleet_stats s(3);
     EXPECT_EQ(s.peak_attempts_per_second(), 0.0);

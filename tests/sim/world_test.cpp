@@ -270,6 +270,30 @@ TEST(SimWorld, StopAllEndsEveryClientAndTheRun) {
     EXPECT_LE(w.now(), at(31s));
 }
 
+TEST(SimWorld, AStopScheduledBeforeTheNextEventAfterRunUntilStillStops) {
+    exp_world w(one_server(1, {{0s, sim::server_mode::refusing}}),
+                sim::identical_clients(redial::exponential_backoff{10s, 1.0, 10s}));
+    w.run_until(at(1s)); // the next event is the wake-up at 10.001 s
+    w.stop_at(0, at(5s));
+    w.run();
+    EXPECT_EQ(w.probe().stops, std::vector<time_point>{at(5s)});
+    EXPECT_EQ(w.probe().attempts, std::vector<time_point>{at(0s)});
+}
+
+TEST(SimWorld, AnAcceptRateTooSmallToEverAcceptTimesOutInsteadOfOverflowing) {
+    auto o = one_server(20, {{0s, sim::server_mode::up}});
+    o.servers[0].accept_rate = 1e-9; // one accept every 31 years
+    o.servers[0].backlog = 50;
+    exp_world w(o, seeds_clients());
+    w.run_until(at(1min));
+    EXPECT_TRUE(w.probe().connects.empty());
+    ASSERT_FALSE(w.probe().failures.empty());
+    for (const auto& [t, code] : w.probe().failures) {
+        EXPECT_EQ(code, sim::errc::timed_out);
+        EXPECT_GE(t, at(10s));
+    }
+}
+
 TEST(SimWorld, ArmedFaultPointsFireFromTheSeed) {
     auto o = one_server(5, {{0s, sim::server_mode::up}});
     o.chaos.buggify_arm = 1.0;
@@ -336,6 +360,10 @@ TEST(SimWorld, BadOptionsNameTheKeyAndValue) {
     o = {};
     o.connect_timeout = 0s;
     expect_key(o, "sim.connect-timeout", "0s");
+    o = {};
+    o.start_connected = true;
+    o.servers[0].schedule = {{0s, sim::server_mode::down}};
+    expect_key(o, "sim.start-connected", "true");
     o = {};
     o.chaos.max_drift = 0.9;
     expect_key(o, "sim.chaos.max-drift", "0.9");

@@ -97,6 +97,10 @@ public:
     }
     void on_connected(std::uint32_t id, time_point t) {
         client& c = alive(id, t, "on_connected");
+        if (!c.started) { // a world that starts its clients connected: the window opens here
+            c.started = true;
+            c.window_start = mine(id, t);
+        }
         if (c.connected) {
             fail(id, t, "a second session while one is open");
         }

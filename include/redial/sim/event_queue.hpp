@@ -32,7 +32,13 @@ struct event {
 class heap_queue {
 public:
     void push(event e) { heap_.push(e); }
+    /// The earliest event, without removing it. Precondition: !empty().
+    [[nodiscard]] const event& top() const { return heap_.top(); }
+    /// Removes and returns the earliest event. Throws std::logic_error when empty.
     [[nodiscard]] event pop() {
+        if (heap_.empty()) {
+            throw std::logic_error("redial::sim::heap_queue: pop on an empty queue");
+        }
         const event e = heap_.top();
         heap_.pop();
         return e;
@@ -75,7 +81,22 @@ public:
         place(e);
     }
 
+    /// The earliest event, without removing it. Precondition: !empty().
+    [[nodiscard]] const event& top() {
+        if (run_pos_ == run_.size() && late_.empty()) {
+            advance();
+        }
+        if (run_pos_ < run_.size() && (late_.empty() || run_[run_pos_] < late_.top())) {
+            return run_[run_pos_];
+        }
+        return late_.top();
+    }
+
+    /// Removes and returns the earliest event. Throws std::logic_error when empty.
     [[nodiscard]] event pop() {
+        if (size_ == 0) {
+            throw std::logic_error("redial::sim::event_wheel: pop on an empty queue");
+        }
         if (run_pos_ == run_.size() && late_.empty()) {
             advance();
         }
@@ -147,9 +168,13 @@ private:
 
     void place(const event& e) {
         const std::uint64_t c = coarse_of(e.at);
-        if (c == current_) {
+        if (c < current_) {
+            // Behind the wheel: only after top() moved it ahead of the last pop (the event is
+            // still not earlier than that pop). The small heap keeps it in order.
+            late_.push(e);
+        } else if (c == current_) {
             const std::size_t f = fine_index(e.at);
-            if (draining_ && f == fine_pos_) {
+            if (f < fine_pos_ || (draining_ && f == fine_pos_)) {
                 late_.push(e);
             } else {
                 fine_.put(f, e);
@@ -157,7 +182,7 @@ private:
         } else if (c - current_ <= ring_mask) {
             coarse_.put(c & ring_mask, e);
         } else {
-            far_.push_back(e);
+            far_.push(e);
         }
     }
 
@@ -200,11 +225,7 @@ private:
             if (coarse_.count > 0) {
                 return revolution_end + 1;
             }
-            std::uint64_t earliest = ~std::uint64_t{0};
-            for (const event& e : far_) {
-                earliest = std::min(earliest, coarse_of(e.at));
-            }
-            return earliest;
+            return coarse_of(far_.top().at);
         }
         return next;
     }
@@ -219,16 +240,11 @@ private:
             fine_.put(fine_index(e.at), e);
         }
         spill_.clear();
-        if (revolution && !far_.empty()) {
-            std::size_t kept = 0;
-            for (const event& e : far_) {
-                if (coarse_of(e.at) - current_ <= ring_mask) {
-                    place(e);
-                } else {
-                    far_[kept++] = e;
-                }
-            }
-            far_.resize(kept);
+        // The overflow is a heap by time: the events now within the horizon are its top ones.
+        while (revolution && !far_.empty() && coarse_of(far_.top().at) - current_ <= ring_mask) {
+            const event e = far_.top();
+            far_.pop();
+            place(e);
         }
     }
 
@@ -236,7 +252,7 @@ private:
     unsigned coarse_shift_;
     level fine_;
     level coarse_;
-    std::vector<event> far_;
+    std::priority_queue<event, std::vector<event>, std::greater<>> far_;
     std::vector<event> run_;
     std::vector<event> spill_;
     std::priority_queue<event, std::vector<event>, std::greater<>> late_;

@@ -31,6 +31,10 @@ public:
     void on_attempt(std::uint32_t, time_point t) {
         ++attempts_;
         const auto b = static_cast<std::size_t>(t.time_since_epoch() / bin_);
+        if (b >= max_bins) {
+            ++beyond_; // a run of years at a fine bin: the histogram stops, the count goes on
+            return;
+        }
         if (b >= bins_.size()) {
             bins_.resize(std::max(b + 1, bins_.size() * 2), 0);
         }
@@ -49,6 +53,10 @@ public:
     void on_give_up(std::uint32_t, time_point) { ++gave_up_; }
 
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
+    /// The histogram holds at most 2^24 bins (19 days at 100 ms); attempts after its end are
+    /// counted here, and in attempts(), but not binned.
+    static constexpr std::size_t max_bins = std::size_t{1} << 24;
+    [[nodiscard]] std::uint64_t attempts_beyond_histogram() const noexcept { return beyond_; }
     [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
     [[nodiscard]] std::uint64_t failures() const noexcept { return failures_; }
     [[nodiscard]] std::uint64_t gave_up() const noexcept { return gave_up_; }
@@ -113,6 +121,7 @@ private:
     std::uint64_t failures_ = 0;
     std::uint64_t gave_up_ = 0;
     std::uint64_t reconnected_ = 0;
+    std::uint64_t beyond_ = 0;
 };
 
 } // namespace redial::sim

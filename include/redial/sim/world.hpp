@@ -215,6 +215,22 @@ inline void validate(const world_options& o) {
             }
         }
     }
+    if (o.start_connected) {
+        for (std::size_t s = 0; s < o.servers.size(); ++s) {
+            server_mode m = server_mode::up; // the phase in force at zero: the last one at zero
+            for (const phase& ph : o.servers[s].schedule) {
+                if (ph.at.count() == 0) {
+                    m = ph.mode;
+                }
+            }
+            if (m != server_mode::up && m != server_mode::reset_after) {
+                throw config_error("sim.start-connected", "true",
+                                   "needs every server accepting at time zero (server " +
+                                       std::to_string(s) + " starts " + std::string(to_string(m)) +
+                                       ")");
+            }
+        }
+    }
     const chaos_options& c = o.chaos;
     require_non_negative("sim.chaos.session-mean-life", c.session_mean_life);
     detail::require_probability("sim.chaos.refuse-probability", c.refuse_probability);
@@ -354,11 +370,10 @@ public:
             if (const event* ahead = queue_.peek_ahead(8)) {
                 prefetch(ahead->key);
             }
-            const event e = queue_.pop();
-            if (e.at > end) {
-                queue_.push(e);
+            if (queue_.top().at > end) {
                 break;
             }
+            const event e = queue_.pop();
             popped_ = e.at;
             dispatch(e); // sets now_, unless the event was stale
         }
@@ -421,7 +436,7 @@ private:
     // The world's bookkeeping first: a stale event reads only the first cache line.
     struct client {
         explicit client(Machine machine) : m(std::move(machine)) {}
-        std::uint16_t gen = 0;    // bumped to cancel the client's pending event
+        std::uint32_t gen = 0;    // bumped (mod 2^29) to cancel the client's pending event
         std::uint16_t server = 0; // index into servers_
         std::uint16_t epoch = 0;  // its server's epoch when the attempt in flight began
         client_phase ph = client_phase::idle;
@@ -445,18 +460,22 @@ private:
         bool active = false;
     };
 
-    static constexpr std::uint64_t key_of(kind k, std::uint32_t id, std::uint16_t gen) noexcept {
-        return (std::uint64_t{static_cast<std::uint8_t>(k)} << 56) | (std::uint64_t{id} << 16) |
-               gen;
+    // A key is kind (4 bits), client or server number (31 bits), generation (29 bits): events
+    // at one instant sort by kind, then by number. A client's generation is bumped each time
+    // its pending event is cancelled; 2^29 cancellations before an old event could match again.
+    static constexpr std::uint64_t gen_mask = (std::uint64_t{1} << 29) - 1;
+    static constexpr std::uint64_t key_of(kind k, std::uint32_t id, std::uint32_t gen) noexcept {
+        return (std::uint64_t{static_cast<std::uint8_t>(k)} << 60) | (std::uint64_t{id} << 29) |
+               (gen & gen_mask);
     }
     static constexpr kind kind_of(std::uint64_t key) noexcept {
-        return static_cast<kind>(key >> 56);
+        return static_cast<kind>(key >> 60);
     }
     static constexpr std::uint32_t id_of(std::uint64_t key) noexcept {
-        return static_cast<std::uint32_t>(key >> 16);
+        return static_cast<std::uint32_t>((key >> 29) & 0x7fff'ffff);
     }
-    static constexpr std::uint16_t gen_of(std::uint64_t key) noexcept {
-        return static_cast<std::uint16_t>(key);
+    static constexpr std::uint32_t gen_of(std::uint64_t key) noexcept {
+        return static_cast<std::uint32_t>(key & gen_mask);
     }
 
     static constexpr std::uint64_t mix(std::uint64_t h, std::uint64_t v) noexcept {
@@ -488,7 +507,7 @@ private:
         return armed_[static_cast<std::size_t>(f)] && unit() < options_.chaos.buggify_fire;
     }
 
-    void push(std::int64_t at, kind k, std::uint32_t id, std::uint16_t gen) {
+    void push(std::int64_t at, kind k, std::uint32_t id, std::uint32_t gen) {
         queue_.push(event{at, key_of(k, id, gen)});
     }
     void push_client(std::int64_t at, kind k, std::uint32_t id, const client& c) {
@@ -560,7 +579,7 @@ private:
         if (k >= kind::stop) {
             client& c = clients_[id];
             // A stop is not tied to what the client was doing when it was scheduled.
-            if (k != kind::stop && gen_of(e.key) != c.gen) {
+            if (k != kind::stop && gen_of(e.key) != (c.gen & gen_mask)) {
                 ++stale_;
                 return;
             }
@@ -693,7 +712,9 @@ private:
             finish(errc::timed_out, timeout);
             return;
         }
-        std::int64_t done = latency * (fires(fault_point::slow_connect) ? 10 : 1);
+        // In double: a queue wait at a tiny accept rate, or a huge latency, may exceed any
+        // duration; it is compared with the timeout before it becomes one.
+        double done = static_cast<double>(latency) * (fires(fault_point::slow_connect) ? 10 : 1);
         if (sv.accept_interval > 0) {
             const double t = static_cast<double>(now_);
             const double queued = std::max(0.0, sv.next_free - t) / sv.accept_interval;
@@ -702,13 +723,13 @@ private:
                 return;
             }
             sv.next_free = std::max(sv.next_free, t) + sv.accept_interval;
-            done += static_cast<std::int64_t>(std::ceil(sv.next_free - t));
+            done += std::ceil(sv.next_free - t);
         }
-        if (done > timeout) {
+        if (!(done <= static_cast<double>(timeout))) {
             finish(errc::timed_out, timeout);
             return;
         }
-        finish(errc::none, done);
+        finish(errc::none, static_cast<std::int64_t>(done));
     }
 
     void connect_done(std::uint32_t id, client& c) {
@@ -820,7 +841,7 @@ private:
         }
     }
 
-    void enter_phase(std::uint32_t s, std::uint16_t p) {
+    void enter_phase(std::uint32_t s, std::uint32_t p) {
         server_state& sv = servers_[s];
         sv.phase = p;
         const server_mode mode = options_.servers[s].schedule[p].mode;
