@@ -1,6 +1,6 @@
 # Sourced by the quick-start scripts: installs the Debian packages redial's build needs.
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
-redial_packages=(cmake ninja-build g++ ccache clang-format-16 libasio-dev libboost-dev
+redial_packages=(cmake ninja-build g++ clang-16 ccache clang-format-16 libasio-dev libboost-dev
     librange-v3-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev openssl)
 
 redial_install_deps() {
@@ -41,4 +41,14 @@ redial_build_sanitized() {
         "-DCMAKE_CXX_FLAGS=-O1 -fno-omit-frame-pointer $flags" \
         "-DCMAKE_EXE_LINKER_FLAGS=$flags" "${launcher[@]}" >/dev/null
     cmake --build "$dir" --parallel "$(nproc)" --target redial_tests
+}
+
+# Builds the tests and tools in build-clang with clang 16 (the second compiler; the benchmarks
+# are measured with GCC only).
+redial_build_clang() {
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S . -B build-clang -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER=clang++-16 -DREDIAL_BUILD_BENCH=OFF "${launcher[@]}" >/dev/null
+    cmake --build build-clang --parallel "$(nproc)"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, loopback, TLS, CLI, compile-fail, header self-containment, docs,
-# formatting and short benchmark runs; then the unit tests again under ASan + UBSan, and the
-# threaded and transport tests under TSan. Installs missing Debian packages first (as root).
+# formatting and short benchmark runs, with GCC; the same (without benchmarks) with clang 16;
+# then the unit tests again under ASan + UBSan, and the threaded and transport tests under TSan.
+# Installs missing Debian packages first (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -9,6 +10,11 @@ redial_install_deps
 redial_build
 (cd build && ctest --output-on-failure --parallel "$(nproc)") 2>&1 | tee build/ctest.log
 main=$(grep -oE 'out of [0-9]+' build/ctest.log | tail -n 1 | grep -oE '[0-9]+')
+
+echo "== clang 16: the same tests built with the second compiler"
+redial_build_clang
+(cd build-clang && ctest --output-on-failure --parallel "$(nproc)") 2>&1 | tee build-clang/ctest.log
+clang=$(grep -oE 'out of [0-9]+' build-clang/ctest.log | tail -n 1 | grep -oE '[0-9]+')
 
 echo "== ASan + UBSan: the unit tests"
 redial_build_sanitized build-asan "-fsanitize=address,undefined -fno-sanitize-recover=all"
@@ -24,5 +30,5 @@ tsan=$(grep -oE 'PASSED  \] [0-9]+' build-tsan/tests.log | grep -oE '[0-9]+')
 
 # Every stage above stops the script on a failure (set -e, pipefail), so reaching here means
 # all passed: ctest's tests, then the unit tests again under ASan + UBSan and under TSan.
-echo "redial: $main ctest, $asan under ASan + UBSan, $tsan under TSan"
-echo "$((main + asan + tsan)) passed, 0 failed"
+echo "redial: $main ctest (GCC), $clang ctest (clang 16), $asan under ASan + UBSan, $tsan under TSan"
+echo "$((main + clang + asan + tsan)) passed, 0 failed"

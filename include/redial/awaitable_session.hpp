@@ -11,8 +11,21 @@
 #include <system_error>
 #include <utility>
 
+// asio 1.22 recognises co_await on clang only through the old Coroutines TS macro; clang 14+
+// implements C++20 coroutines (with libstdc++'s <coroutine>). Enable it when asio's
+// configuration has not been read yet; otherwise say what to define.
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(ASIO_HAS_CO_AWAIT) &&          \
+    !defined(ASIO_DETAIL_CONFIG_HPP)
+#define ASIO_HAS_CO_AWAIT 1
+#endif
+
 #include <asio/awaitable.hpp>
 #include <asio/co_spawn.hpp>
+
+#if !defined(ASIO_HAS_CO_AWAIT)
+#error "redial/awaitable_session.hpp needs asio's co_await support: with clang and asio 1.22, \
+define ASIO_HAS_CO_AWAIT=1 (the redial::redial CMake target does) or include this header first"
+#endif
 
 namespace redial {
 

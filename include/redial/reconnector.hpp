@@ -90,6 +90,8 @@ namespace redial {
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer>
 class basic_reconnector {
+    struct impl; // declared before session_done names it (clang looks it up there)
+
 public:
     using connection_type = typename Transport::connection;
     using machine_type = basic_reconnect_machine<Backoff, Stability, failure>;

@@ -174,7 +174,7 @@ public:
     template <class Token>
     auto async_connect(Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, connection)>(
-            [this](auto handler) { start(std::move(handler)); }, token);
+            [this](auto handler) { this->start(std::move(handler)); }, token);
     }
     /// Aborts the connect or the handshake in progress.
     void cancel() {
