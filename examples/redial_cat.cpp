@@ -19,8 +19,11 @@
 #include <asio/signal_set.hpp>
 #include <asio/write.hpp>
 
+#include <netdb.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -47,6 +50,7 @@ struct tool_options {
     redial::log_format log = redial::log_format::text;
     bool tls = false;
     std::optional<std::string> ca_file;
+    std::string ca_file_as; // "--ca-file" or "REDIAL_CA_FILE", for errors
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -80,6 +84,11 @@ bool apply_tool_option(tool_options& t, std::string_view key, const std::string&
         if (value.empty()) {
             usage_error("invalid " + std::string(shown_as) + " \"\": expected a socket path");
         }
+        if (value.size() >= sizeof(sockaddr_un{}.sun_path)) { // asio would throw at connect
+            usage_error("invalid " + std::string(shown_as) + " \"" + value +
+                        "\": too long for a unix socket path (the limit is " +
+                        std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)");
+        }
         t.unix_path = value;
     } else if (key == "log") {
         if (value != "text" && value != "json") {
@@ -94,11 +103,25 @@ bool apply_tool_option(tool_options& t, std::string_view key, const std::string&
         }
         t.tls = value == "true" || value == "1";
     } else if (key == "ca-file") {
+        if (value.empty()) {
+            usage_error("invalid " + std::string(shown_as) +
+                        " \"\": expected a file of trusted CAs (PEM)");
+        }
         t.ca_file = value;
+        t.ca_file_as = shown_as;
     } else {
         return false;
     }
     return true;
+}
+
+// A port is a number from 1 to 65535 or a service name the system knows (/etc/services): one
+// the resolver refuses would fail every attempt until the give-up, so it is refused up front.
+bool valid_port(const std::string& port) {
+    if (port.find_first_not_of("0123456789") == std::string::npos) {
+        return port.size() <= 5 && std::stoul(port) >= 1 && std::stoul(port) <= 65535;
+    }
+    return ::getservbyname(port.c_str(), "tcp") != nullptr;
 }
 
 // Everything stdin produced, shared between the stdin thread's posts and the current session.
@@ -279,6 +302,10 @@ int main(int argc, char** argv) {
                 print_help();
                 return 0;
             }
+            if (arg.size() > 1 && arg.front() == '-' && !arg.starts_with("--")) {
+                usage_error("invalid option \"" + std::string(arg) +
+                            "\": unknown (options are long: --KEY VALUE or --KEY=VALUE)");
+            }
             if (!arg.starts_with("--")) {
                 if (!tool.target.empty()) {
                     usage_error("unexpected argument \"" + std::string(arg) + "\"");
@@ -302,6 +329,11 @@ int main(int argc, char** argv) {
                 pairs.emplace_back("--" + std::string(key), value);
             }
         }
+        // A --preset flag replaces REDIAL_PRESET (flags win) instead of giving preset twice.
+        if (std::any_of(pairs.begin(), pairs.end(),
+                        [](const auto& p) { return p.first == "--preset"; })) {
+            std::erase_if(pairs, [](const auto& p) { return p.first == "preset"; });
+        }
         std::vector<std::pair<std::string_view, std::string_view>> views(pairs.begin(),
                                                                          pairs.end());
         o = redial::options_from_pairs(views);
@@ -310,7 +342,8 @@ int main(int argc, char** argv) {
     }
 
     if (tool.ca_file && !tool.tls) {
-        usage_error("--ca-file needs --tls");
+        usage_error(tool.ca_file_as + " needs --tls" +
+                    (tool.ca_file_as == "--ca-file" ? "" : " (or REDIAL_TLS=1)"));
     }
     if (tool.tls && tool.unix_path) {
         usage_error("--tls works with HOST:PORT, not --unix");
@@ -338,6 +371,13 @@ int main(int argc, char** argv) {
         host = host.substr(1, host.size() - 2); // [::1]:7000
     }
     const std::string port = tool.target.substr(colon + 1);
+    if (host.find_first_of("[]") != std::string::npos) {
+        usage_error("invalid target \"" + tool.target + "\": expected HOST:PORT or [IPv6]:PORT");
+    }
+    if (!valid_port(port)) {
+        usage_error("invalid target \"" + tool.target + "\": the port must be a number from 1 " +
+                    "to 65535 or a service name");
+    }
     if (tool.tls) {
         std::optional<redial::tls_transport> tls;
         try {
@@ -347,7 +387,12 @@ int main(int argc, char** argv) {
                                             .sni = std::nullopt,
                                             .connect_timeout = connect_timeout});
         } catch (const redial::config_error& e) {
-            usage_error("invalid --ca-file \"" + e.value() + "\": cannot be loaded");
+            // The transport names its own key ("tls ca-file"): name the flag or variable, and
+            // keep the reason after the "invalid KEY \"VALUE\": " prefix.
+            const std::string what = e.what();
+            const std::string prefix = "invalid " + e.key() + " \"" + e.value() + "\": ";
+            usage_error("invalid " + tool.ca_file_as + " \"" + e.value() +
+                        "\": " + (what.starts_with(prefix) ? what.substr(prefix.size()) : what));
         }
         return run(io, std::move(*tls), o, tool);
     }

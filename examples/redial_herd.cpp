@@ -29,6 +29,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -143,9 +144,24 @@ double parse_number(std::string_view flag, std::string_view v, double lo, double
     return x;
 }
 
+// A duration that must be greater than zero (a zero connect timeout, time limit or delay).
+ns parse_positive(std::string_view flag, std::string_view v) {
+    const ns d = parse_dur(flag, v);
+    if (d.count() <= 0) {
+        usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
+                    "\": must be greater than zero");
+    }
+    return d;
+}
+
 herd_options parse(int argc, char** argv) {
     herd_options o;
     std::string policy_list = "all";
+    std::string base_text; // empty: not given
+    std::string cap_text = "30s";
+    std::string outage_text = "30s";
+    std::string plot_until_text;
+    std::vector<std::pair<std::string, std::string>> outage_only; // flags given, as written
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -164,6 +180,9 @@ herd_options parse(int argc, char** argv) {
             has_value = true;
         }
         if (key == "json") {
+            if (has_value) {
+                usage_error("invalid --json \"" + value + "\": takes no value");
+            }
             o.json = true;
             continue;
         }
@@ -174,6 +193,10 @@ herd_options parse(int argc, char** argv) {
             value = argv[++i];
         }
         const std::string flag = "--" + key;
+        if (key == "down-at" || key == "outage" || key == "down-mode" || key == "capacity" ||
+            key == "backlog") {
+            outage_only.emplace_back(flag, value);
+        }
         if (key == "scenario") {
             if (value != "outage" && value != "contention") {
                 usage_error("invalid --scenario \"" + value + "\": expected outage or contention");
@@ -186,17 +209,20 @@ herd_options parse(int argc, char** argv) {
         } else if (key == "seed") {
             o.seed = parse_count(flag, value, 0, ~std::uint64_t{0});
         } else if (key == "base") {
-            o.base = parse_dur(flag, value);
+            o.base = parse_positive(flag, value);
+            base_text = value;
         } else if (key == "cap") {
-            o.cap = parse_dur(flag, value);
+            o.cap = parse_positive(flag, value);
+            cap_text = value;
         } else if (key == "multiplier") {
             o.multiplier = parse_number(flag, value, 1.0, 1000.0);
         } else if (key == "timeout") {
             o.give_up = parse_dur(flag, value);
         } else if (key == "down-at") {
-            o.down_at = parse_dur(flag, value);
+            o.down_at = parse_positive(flag, value); // the clients start connected
         } else if (key == "outage") {
             o.outage = parse_dur(flag, value);
+            outage_text = value;
         } else if (key == "down-mode") {
             if (value == "refusing") {
                 o.down_mode = sim::server_mode::refusing;
@@ -215,21 +241,48 @@ herd_options parse(int argc, char** argv) {
         } else if (key == "latency") {
             o.latency = parse_dur(flag, value);
         } else if (key == "connect-timeout") {
-            o.connect_timeout = parse_dur(flag, value);
+            o.connect_timeout = parse_positive(flag, value);
         } else if (key == "bin") {
             o.bin = parse_dur(flag, value);
             if (o.bin < 1ms) {
                 usage_error("invalid --bin \"" + value + "\": must be at least 1ms");
             }
         } else if (key == "until") {
-            o.until = parse_dur(flag, value);
+            o.until = parse_positive(flag, value);
         } else if (key == "plot-until") {
             o.plot_until = parse_dur(flag, value);
+            plot_until_text = value;
         } else if (key == "svg") {
+            if (value.empty()) {
+                usage_error("invalid --svg \"\": expected a file name");
+            }
             o.svg = value;
         } else {
             usage_error("invalid " + flag + " \"" + value + "\": unknown flag");
         }
+    }
+    // Checks across flags, each naming a flag and its value as given.
+    if (o.base > o.cap) {
+        usage_error(base_text.empty()
+                        ? "invalid --cap \"" + cap_text + "\": must be at least --base (1s)"
+                        : "invalid --base \"" + base_text + "\": must not exceed --cap (" +
+                              cap_text + ")");
+    }
+    if (o.scenario != "outage" && !outage_only.empty()) {
+        usage_error("invalid " + outage_only.front().first + " \"" + outage_only.front().second +
+                    "\": applies only to --scenario outage");
+    }
+    if (o.outage > ns::max() - o.down_at) {
+        usage_error("invalid --outage \"" + outage_text +
+                    "\": --down-at + --outage must not exceed about 292 years");
+    }
+    if (!plot_until_text.empty() && o.svg.empty()) {
+        usage_error("invalid --plot-until \"" + plot_until_text + "\": applies only with --svg");
+    }
+    if (o.plot_until / o.bin > static_cast<std::int64_t>(sim::fleet_stats::max_bins)) {
+        usage_error("invalid --plot-until \"" + plot_until_text + "\": more than " +
+                    std::to_string(sim::fleet_stats::max_bins) + " windows of --bin (" +
+                    redial::format_duration(o.bin) + "), the most the histogram holds");
     }
     if (o.clients == 0) {
         o.clients = o.scenario == "outage" ? 100'000 : 100;
@@ -238,9 +291,14 @@ herd_options parse(int argc, char** argv) {
         o.policies.assign(std::begin(policy_names), std::end(policy_names));
     } else {
         std::string_view rest = policy_list;
-        while (!rest.empty()) {
+        while (true) {
             const auto comma = rest.find(',');
             const std::string name(rest.substr(0, comma));
+            if (name.empty()) {
+                usage_error("invalid --policy \"" + policy_list +
+                            "\": an empty name; expected a comma-separated list of "
+                            "exponential, full, equal, decorrelated, grpc, constant, or all");
+            }
             if (std::find(std::begin(policy_names), std::end(policy_names), name) ==
                 std::end(policy_names)) {
                 usage_error("invalid --policy \"" + name +
@@ -248,7 +306,10 @@ herd_options parse(int argc, char** argv) {
                             "constant or all");
             }
             o.policies.push_back(name);
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(comma + 1);
         }
     }
     return o;
@@ -475,6 +536,10 @@ void write_svg(const herd_options& h, const std::vector<result>& results) {
 
 int main(int argc, char** argv) {
     const herd_options h = parse(argc, argv);
+    if (!h.svg.empty() && !std::ofstream(h.svg, std::ios::app)) {
+        // Before the run, which may take minutes (the file is rewritten after it).
+        usage_error("invalid --svg \"" + h.svg + "\": cannot write the file");
+    }
     std::vector<result> results;
     try {
         sim::validate(world_of(h)); // names the key of a bad value before any run

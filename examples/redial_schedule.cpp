@@ -34,7 +34,13 @@ struct tool_options {
     std::size_t runs = 1000;   // seeded runs that measure each delay's range
     bool flap = false;         // the server accepts, then resets after `uptime`
     ns uptime{0};
+    std::optional<std::string> uptime_text; // as given, for errors
+    std::optional<std::string> runs_text;
 };
+
+// With jitter every run is replayed `runs` times: bounded so a bad pair of counts cannot run for
+// hours (100,000 attempts x 1,000 runs, the default runs, take about 5 s).
+constexpr std::uint64_t max_samples = 100'000'000;
 
 struct run_result {
     std::vector<ns> at;     // when each attempt started
@@ -163,6 +169,7 @@ int main(int argc, char** argv) {
                 tool.attempts = parse_count("--attempts", value, 100'000);
             } else if (key == "runs") {
                 tool.runs = parse_count("--runs", value, 1'000'000);
+                tool.runs_text = value;
             } else if (key == "scenario") {
                 if (value != "refuse" && value != "flap") {
                     usage_error("invalid --scenario \"" + value + "\": expected refuse or flap");
@@ -170,25 +177,44 @@ int main(int argc, char** argv) {
                 tool.flap = value == "flap";
             } else if (key == "uptime") {
                 tool.uptime = redial::parse_duration(value, "--uptime");
+                tool.uptime_text = value;
             } else {
                 pairs.emplace_back("--" + std::string(key), value);
             }
         }
+        if (tool.uptime_text && !tool.flap) {
+            usage_error("invalid --uptime \"" + *tool.uptime_text +
+                        "\": applies only to --scenario flap");
+        }
+        // A --preset flag replaces REDIAL_PRESET (flags win) instead of giving preset twice.
+        if (std::any_of(pairs.begin(), pairs.end(),
+                        [](const auto& p) { return p.first == "--preset"; })) {
+            std::erase_if(pairs, [](const auto& p) { return p.first == "preset"; });
+        }
         std::vector<std::pair<std::string_view, std::string_view>> views(pairs.begin(),
                                                                          pairs.end());
         const redial::options o = redial::options_from_pairs(views);
+        if (o.jitter != redial::jitter_kind::none &&
+            std::uint64_t{tool.runs} * tool.attempts > max_samples) {
+            usage_error("invalid --runs \"" + tool.runs_text.value_or(std::to_string(tool.runs)) +
+                        "\": with --attempts " + std::to_string(tool.attempts) +
+                        ", --runs x --attempts must not exceed " + std::to_string(max_samples));
+        }
 
         // The run shown, then `runs` seeded runs for the range of each delay.
         const run_result shown = run(o, tool);
-        std::vector<std::vector<ns>> samples(shown.delays.size());
+        std::vector<std::optional<std::pair<ns, ns>>> ranges(shown.delays.size()); // min, max
         const bool random = o.jitter != redial::jitter_kind::none;
         if (random) {
             redial::options seeded = o;
             for (std::size_t s = 0; s < tool.runs; ++s) {
                 seeded.seed = 0x5eed0000 + s;
                 const run_result r = run(seeded, tool);
-                for (std::size_t i = 0; i < std::min(r.delays.size(), samples.size()); ++i) {
-                    samples[i].push_back(r.delays[i]);
+                for (std::size_t i = 0; i < std::min(r.delays.size(), ranges.size()); ++i) {
+                    const ns d = r.delays[i];
+                    ranges[i] = ranges[i] ? std::pair{std::min(ranges[i]->first, d),
+                                                      std::max(ranges[i]->second, d)}
+                                          : std::pair{d, d};
                 }
             }
         }
@@ -207,9 +233,9 @@ int main(int argc, char** argv) {
             std::printf("%8zu  %14s", i + 1, fmt(shown.at[i]).c_str());
             if (i < shown.delays.size()) {
                 std::printf("  %14s", fmt(shown.delays[i]).c_str());
-                if (random && !samples[i].empty()) {
-                    auto [lo, hi] = std::minmax_element(samples[i].begin(), samples[i].end());
-                    std::printf("  %s .. %s", fmt(*lo).c_str(), fmt(*hi).c_str());
+                if (random && ranges[i]) {
+                    std::printf("  %s .. %s", fmt(ranges[i]->first).c_str(),
+                                fmt(ranges[i]->second).c_str());
                 }
             }
             std::printf("\n");
