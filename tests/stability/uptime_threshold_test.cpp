@@ -41,4 +41,13 @@ TEST(UptimeThreshold, ZeroThresholdIsRefused) {
     }
 }
 
+TEST(UptimeThreshold, NegativeThresholdIsRefused) {
+    try {
+        redial::uptime_threshold p{-1ns};
+        FAIL();
+    } catch (const redial::config_error& e) {
+        EXPECT_STREQ(e.what(), "invalid stable-after \"-1ns\": must be greater than zero");
+    }
+}
+
 } // namespace

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <optional>
 #include <spawn.h>
 #include <string>
@@ -157,6 +158,24 @@ TEST_F(TlsTransport, AMissingCaFileIsAConfigErrorNamingIt) {
     } catch (const redial::config_error& e) {
         EXPECT_EQ(e.key(), "tls ca-file");
         EXPECT_EQ(e.value(), dir + "/missing.pem");
+    }
+}
+
+TEST_F(TlsTransport, AFileThatIsNotACertificateIsAConfigErrorNamingIt) {
+    asio::io_context io;
+    std::ofstream(dir + "/not-a-cert.pem") << "not a certificate\n";
+    std::ofstream{dir + "/empty.pem"};
+    for (const std::string& file : {dir + "/not-a-cert.pem", dir + "/empty.pem"}) {
+        try {
+            redial::tls_transport t{io.get_executor(), "localhost", port, {.ca_file = file}};
+            ADD_FAILURE() << "accepted " << file;
+        } catch (const redial::config_error& e) {
+            EXPECT_EQ(e.key(), "tls ca-file");
+            EXPECT_EQ(e.value(), file);
+            EXPECT_NE(std::string(e.what()).find("cannot be loaded: no certificate or crl found"),
+                      std::string::npos)
+                << e.what();
+        }
     }
 }
 
