@@ -152,15 +152,16 @@ if [ "${#gtests[@]}" -gt 0 ]; then
     if [ -x "$bin/redial_tests" ]; then
         filter=$(IFS=:; echo "${gtests[*]}")
         if "$bin/redial_tests" --gtest_filter="$filter" >"$scratch/gtest" 2>&1; then
-            ran=$(grep -c '^\[       OK \]' "$scratch/gtest" || true)
-            unique=$(printf '%s\n' "${gtests[@]}" | sort -u | wc -l)
-            if [ "$ran" -eq "$unique" ]; then
-                passed=$((passed + ${#gtests[@]}))
-            else
-                fail - "redial_tests --gtest_filter=$filter" "ran $ran tests, want $unique"
-            fi
+            for test in "${gtests[@]}"; do
+                if grep -qF "[       OK ] $test (" "$scratch/gtest"; then
+                    passed=$((passed + 1))
+                else
+                    fail - "$test" "not in $bin/redial_tests (rebuild it)"
+                fi
+            done
         else
-            fail - "redial_tests --gtest_filter=$filter" "$(grep -E 'FAILED|Failure' "$scratch/gtest" | head -5)"
+            fail - "redial_tests --gtest_filter=..." \
+                "$(grep -E '^\[  FAILED  \]|Failure' "$scratch/gtest" | head -5)"
         fi
     else
         echo "note: $bin/redial_tests not built: ${#gtests[@]} C++ rows checked by name only"
