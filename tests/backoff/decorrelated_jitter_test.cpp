@@ -70,4 +70,19 @@ TEST(DecorrelatedJitter, BadParametersAreRefused) {
     EXPECT_THROW((redial::decorrelated_jitter{1min, 30s}), redial::config_error);
 }
 
+// --- regressions found by fuzzing (fuzz/, docs/fuzzing.md) ------------------------------------
+
+// machine_fuzz: base = max = the largest duration. 3·sleep is one nanosecond short of it, so
+// the window U[base, 3·sleep) was negative and base + draw overflowed (UBSan).
+TEST(DecorrelatedJitterFuzzRegression, BaseAtTheLargestDuration) {
+    redial::decorrelated_jitter p{ns::max(), ns::max(), 1};
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(p.next(), ns::max());
+    }
+    redial::decorrelated_jitter q{ns::max() - ns{1}, ns::max(), 1};
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(q.next(), ns::max() - ns{1});
+    }
+}
+
 } // namespace

@@ -42,7 +42,10 @@ public:
         // U[base, 3·sleep) in integers. Each delay feeds the next, so the loop-carried chain is
         // kept as short as the unguarded formula's: the state is already limited to
         // window_cap_, so 3·window_ cannot overflow and needs no check (a cheap add, not imul).
-        const auto span = static_cast<std::uint64_t>((window_ * 3 - base_).count());
+        // That is one nanosecond short of the largest duration, so a base of the largest
+        // duration itself (found by fuzzing) has an empty window: it draws nothing.
+        const std::int64_t top = (window_ * 3 - base_).count();
+        const auto span = static_cast<std::uint64_t>(top > 0 ? top : 0);
         const std::chrono::nanoseconds d =
             base_ +
             std::chrono::nanoseconds{static_cast<std::int64_t>(detail::scale_draw(span, gen_()))};
