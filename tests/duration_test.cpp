@@ -132,4 +132,29 @@ TEST(parse_duration, names_duration_when_no_key_is_given) {
     }
 }
 
+// --- regressions found by fuzzing (fuzz/, docs/fuzzing.md) ------------------------------------
+
+// duration_fuzz: fraction digits past the unit's last power of ten were refused as "more
+// precise than a nanosecond" even where the value is a whole number of nanoseconds.
+TEST(parse_duration_fuzz_regression, exact_fractions_past_the_units_last_power_of_ten) {
+    EXPECT_EQ(redial::parse_duration("1.99999999105000m0505.2s"),
+              nanoseconds{119'999'999'463} + nanoseconds{505'200'000'000});
+    EXPECT_EQ(redial::parse_duration("0.00000000005m"), 3ns);
+    EXPECT_EQ(redial::parse_duration("0.000000000005d"), 432ns);
+    EXPECT_EQ(redial::parse_duration("0.0000000000003125d"), 27ns);
+    EXPECT_EQ(redial::parse_duration("0.000000000025h"), 90ns);
+    EXPECT_EQ(redial::parse_duration("1.500000000000000000000s"), 1500ms); // trailing zeros
+    // Still finer than a nanosecond: 0.0864ns, 0.6ns, and six digits past the last power.
+    for (const char* finer : {"0.000000000001d", "0.00000000001m", "0.00000000000003125d"}) {
+        try {
+            (void)redial::parse_duration(finer);
+            ADD_FAILURE() << "accepted " << finer;
+        } catch (const redial::config_error& e) {
+            EXPECT_NE(std::string_view(e.what()).find("more precise than a nanosecond"),
+                      std::string_view::npos)
+                << e.what();
+        }
+    }
+}
+
 } // namespace

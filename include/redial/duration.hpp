@@ -136,14 +136,24 @@ inline std::chrono::nanoseconds parse_duration(std::string_view text,
         if (__builtin_mul_overflow(value, scale, &component)) {
             throw too_large();
         }
-        // Fraction: exact in integers; digits beyond what the unit can resolve must be zero.
+        // Fraction: exact in integers. Digits past the unit's last power of ten (place: 6 for
+        // minutes, 864 for days) form `rest` over `span`; they are exact only when place · rest
+        // is a multiple of span (0.00000000005m is 3ns), which takes at most five of them
+        // (place ≤ 864 has no factor 5 and at most 2^5) once trailing zeros are dropped.
+        while (!frac.empty() && frac.back() == '0') {
+            frac.remove_suffix(1);
+        }
         std::int64_t place = scale;
+        std::int64_t rest = 0;
+        std::int64_t span = 1;
         for (char c : frac) {
             const std::int64_t digit = c - '0';
             if (place % 10 != 0) {
-                if (digit != 0) {
+                if (span == 100'000) { // a sixth such digit: finer than a nanosecond
                     throw fail("more precise than a nanosecond");
                 }
+                rest = rest * 10 + digit;
+                span *= 10;
                 continue;
             }
             place /= 10;
@@ -151,6 +161,12 @@ inline std::chrono::nanoseconds parse_duration(std::string_view text,
             if (__builtin_add_overflow(component, digit * place, &component)) {
                 throw too_large();
             }
+        }
+        if (place * rest % span != 0) {
+            throw fail("more precise than a nanosecond");
+        }
+        if (__builtin_add_overflow(component, place * rest / span, &component)) {
+            throw too_large();
         }
         if (__builtin_add_overflow(total, component, &total)) {
             throw too_large();
