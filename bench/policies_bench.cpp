@@ -112,7 +112,26 @@ struct decorrelated_jitter_mt19937_baseline {
     }
 };
 
-struct jittered_exponential_baseline { // full jitter: U(0, min(cap, base·2^n))
+// A jitter window chosen at run time, as a careful user writes it from configuration: the
+// factor is lo + (hi - lo)·u, the delay scaled is limited to max/hi so the window fits below
+// the cap, and the result is checked in doubles before the conversion (a factor from a config
+// file may be huge, and converting a double above 2^63 is undefined).
+struct jittered_exponential_baseline {
+    splitmix g{1};
+    exponential_baseline e;
+    double lo = 0.0, hi = 1.0;
+    std::int64_t before = 30 * sec; // max / hi
+    double limit = 30.0 * sec;      // max as a double (exact here)
+    std::int64_t max = 30 * sec;
+    void reset() { e.reset(); }
+    std::int64_t next() {
+        const std::int64_t d = std::min(e.next(), before);
+        const double x = static_cast<double>(d) * (lo + (hi - lo) * g.unit());
+        return x < limit ? static_cast<std::int64_t>(x) : max;
+    }
+};
+
+struct full_jittered_exponential_baseline { // full jitter: U(0, min(cap, base·2^n))
     splitmix g{1};
     exponential_baseline e;
     void reset() { e.reset(); }
@@ -131,11 +150,17 @@ struct jittered_exponential_mt19937_baseline {
     }
 };
 
-struct jittered_constant_baseline { // NATS: 2 s plus up to 100 ms
+// NATS: ReconnectWait (2 s) plus up to ReconnectJitter (100 ms), both run-time options. A
+// careful hand-written version checks the product before converting it (converting a double
+// above 2^63 is undefined), as the policy does.
+struct jittered_constant_baseline {
     splitmix g{1};
+    std::int64_t wait = 2 * sec;
+    double jitter = 0.05; // of the wait
     void reset() {}
     std::int64_t next() {
-        return static_cast<std::int64_t>(static_cast<double>(2 * sec) * (1.0 + 0.05 * g.unit()));
+        const double x = static_cast<double>(wait) * (1.0 + jitter * g.unit());
+        return x < 0x1.0p63 ? static_cast<std::int64_t>(x) : INT64_MAX;
     }
 };
 
@@ -144,7 +169,7 @@ struct configured_baseline {
     enum class kind { exponential, jittered, decorrelated };
     kind chosen;
     exponential_baseline e;
-    jittered_exponential_baseline j;
+    full_jittered_exponential_baseline j;
     decorrelated_jitter_baseline d;
     void reset() {
         switch (chosen) {
@@ -303,7 +328,7 @@ public:
         std::printf("\n%-28s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay", "mt19937",
                     "speedup", "target");
         speedup("decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", ">= 2.0");
-        speedup("jittered_exponential", "jittered_exponential_mt19937_baseline", "");
+        speedup("full_jittered_exponential", "jittered_exponential_mt19937_baseline", "");
         std::printf("\n%-28s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
         row("machine_step", "machine_step_baseline", "");
     }
@@ -345,6 +370,7 @@ int main(int argc, char** argv) {
         {"exponential", baseline<exponential_baseline>},
         {"decorrelated_jitter", baseline<decorrelated_jitter_baseline>},
         {"jittered_exponential", baseline<jittered_exponential_baseline>},
+        {"full_jittered_exponential", baseline<full_jittered_exponential_baseline>},
         {"jittered_constant", baseline<jittered_constant_baseline>},
         {"configured", configured_baseline_bench},
     };

@@ -710,17 +710,23 @@ TEST(make_backoff, jitter_kinds_and_cap_modes) {
     };
     using jittered = redial::jittered<redial::exponential_backoff>;
     {
+        // Full and equal jitter use compile-time windows, computed in integers; they never
+        // exceed the capped delay, so every cap mode gives the same policy.
         auto b = build("jitter=full,seed=1");
-        ASSERT_EQ(b.policy().index(), 1u);
-        EXPECT_EQ(std::get<jittered>(b.policy()).range(), redial::full_jitter());
+        using full = redial::full_jittered<redial::exponential_backoff>;
+        ASSERT_TRUE(std::holds_alternative<full>(b.policy()));
+        EXPECT_EQ(std::get<full>(b.policy()).range(), redial::full_jitter());
+        full by_hand{redial::exponential_backoff{1s, 2.0, 30s}, {}, 1};
         for (nanoseconds d : take(b, 50)) {
+            EXPECT_EQ(d, by_hand.next());
             EXPECT_LE(d, 30s);
         }
     }
     {
         auto b = build("jitter=equal,jitter-cap=clamp,seed=1");
-        EXPECT_EQ(std::get<jittered>(b.policy()).range(),
-                  (redial::jitter_range{0.5, 1.0, redial::jitter_cap::clamp}));
+        using equal = redial::equal_jittered<redial::exponential_backoff>;
+        ASSERT_TRUE(std::holds_alternative<equal>(b.policy()));
+        EXPECT_EQ(std::get<equal>(b.policy()).range(), redial::equal_jitter());
     }
     {
         auto b = build("jitter=proportional,jitter-fraction=0.25,jitter-cap=overshoot,seed=1");

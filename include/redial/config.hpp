@@ -816,8 +816,13 @@ inline std::string describe(const options& o) {
 /// A backoff chosen at run time: exponential, jittered exponential or decorrelated jitter.
 class configured_backoff {
 public:
+    /// Full and equal jitter have compile-time windows (computed in integers); the other
+    /// windows, from configuration, are jittered's run-time jitter_range.
     using variant_type =
-        std::variant<exponential_backoff, jittered<exponential_backoff>, decorrelated_jitter>;
+        std::variant<exponential_backoff, jittered<exponential_backoff>, decorrelated_jitter,
+                     full_jittered<exponential_backoff>, equal_jittered<exponential_backoff>>;
+
+    static constexpr bool nonnegative_delays = true; // every alternative's are
 
     configured_backoff() noexcept = default;
     explicit configured_backoff(variant_type policy) noexcept : policy_(std::move(policy)) {}
@@ -897,6 +902,16 @@ private:
 static_assert(stability_policy<configured_stability>);
 static_assert(has_hold_down<configured_stability> && adopts_initial_delay<configured_stability>);
 
+namespace detail {
+template <class Policy>
+configured_backoff seeded(Policy p, const std::optional<std::uint64_t>& seed) {
+    if (seed) {
+        p.seed(*seed);
+    }
+    return configured_backoff{std::move(p)};
+}
+} // namespace detail
+
 /// The backoff the options describe, seeded with options.seed when set. Validates first.
 inline configured_backoff make_backoff(const options& o) {
     validate(o);
@@ -905,21 +920,13 @@ inline configured_backoff make_backoff(const options& o) {
     switch (o.jitter) {
     case jitter_kind::none:
         return configured_backoff{exponential};
-    case jitter_kind::decorrelated: {
-        decorrelated_jitter d{o.initial, o.max};
-        if (o.seed) {
-            d.seed(*o.seed);
-        }
-        return configured_backoff{d};
-    }
+    case jitter_kind::decorrelated:
+        return detail::seeded(decorrelated_jitter{o.initial, o.max}, o.seed);
+    // Windows with hi <= 1 never exceed the capped delay, so the cap mode changes nothing.
     case jitter_kind::full:
-        range = full_jitter();
-        range.cap = o.jitter_cap;
-        break;
+        return detail::seeded(full_jittered<exponential_backoff>{exponential}, o.seed);
     case jitter_kind::equal:
-        range = equal_jitter();
-        range.cap = o.jitter_cap;
-        break;
+        return detail::seeded(equal_jittered<exponential_backoff>{exponential}, o.seed);
     case jitter_kind::proportional:
         range = proportional_jitter(o.jitter_fraction, o.jitter_cap);
         break;
@@ -927,11 +934,7 @@ inline configured_backoff make_backoff(const options& o) {
         range = grpc_jitter(); // gRPC's rule: jitter after the cap, so up to 1.2 × max
         break;
     }
-    jittered<exponential_backoff> j{exponential, range};
-    if (o.seed) {
-        j.seed(*o.seed);
-    }
-    return configured_backoff{j};
+    return detail::seeded(jittered<exponential_backoff>{exponential, range}, o.seed);
 }
 
 /// The stability policy the options describe. Validates first. Flap damping keeps RFC 2439's

@@ -39,6 +39,8 @@ TYPED_TEST(BackoffPolicy, SatisfiesTheConceptAndExposesItsBounds) {
     static_assert(redial::backoff_policy<TypeParam>);
     static_assert(redial::has_initial_delay<TypeParam>);
     static_assert(redial::has_max_delay<TypeParam>);
+    // Every built-in promises non-negative delays (the jitter decorator relies on it).
+    static_assert(redial::promises_nonnegative_delays<TypeParam>);
 }
 
 TYPED_TEST(BackoffPolicy, ACopyRepeatsTheSameDelays) {

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <ratio>
 #include <vector>
 
 namespace {
@@ -197,6 +199,115 @@ TEST(Jitter, SaturatesWithExtremeFactors) {
                            redial::jitter_range{1e300, 1e301, redial::jitter_cap::overshoot}, 12};
     EXPECT_EQ(p.next(), ns::max());
     EXPECT_EQ(p.max_delay(), ns::max());
+}
+
+// --- compile-time windows (static_jitter) --------------------------------------------------
+
+using full_exponential = redial::full_jittered<redial::exponential_backoff>;
+using equal_exponential = redial::equal_jittered<redial::exponential_backoff>;
+using grpc_exponential = redial::jittered<redial::exponential_backoff, redial::default_generator,
+                                          redial::grpc_jitter_window>;
+
+// The window lives in the type: nothing of it is stored.
+static_assert(sizeof(full_exponential) < sizeof(jittered_exponential));
+static_assert(full_exponential::range_type::lo == 0.0 && full_exponential::range_type::hi == 1.0);
+
+TEST(StaticJitter, FullIsUniformBelowTheDelayAndExact) {
+    auto s = sample(full_exponential{one_second(), {}, 1});
+    EXPECT_LT(s.min, 1ms);
+    EXPECT_LT(s.max, 1s); // integers: never the delay itself
+    EXPECT_GT(s.max, 999ms);
+    EXPECT_NEAR(s.mean_s, 0.5, 0.5 * 0.01);
+    // Exactly floor(d · draw / 2^64): the first draw of splitmix64 seeded with 1.
+    redial::splitmix64 g{1};
+    const auto draw = g();
+    full_exponential p{one_second(), {}, 1};
+    EXPECT_EQ(p.next().count(),
+              static_cast<std::int64_t>(redial::detail::scale_draw(1'000'000'000u, draw)));
+}
+
+TEST(StaticJitter, EqualKeepsAtLeastHalf) {
+    auto s = sample(equal_exponential{one_second(), {}, 2});
+    EXPECT_GE(s.min, 500ms);
+    EXPECT_LT(s.max, 1s);
+    EXPECT_NEAR(s.mean_s, 0.75, 0.75 * 0.01);
+}
+
+TEST(StaticJitter, NeverAboveTheInnerDelayEvenAtTheLargestDuration) {
+    // Where doubles round (beyond 2^53 ns), the integer path still never exceeds d.
+    full_exponential full{redial::exponential_backoff{ns::max(), 2.0, ns::max()}, {}, 3};
+    equal_exponential equal{redial::exponential_backoff{ns::max(), 2.0, ns::max()}, {}, 3};
+    for (int i = 0; i < 10'000; ++i) {
+        ASSERT_LT(full.next(), ns::max());
+        const ns e = equal.next();
+        ASSERT_LT(e, ns::max());
+        ASSERT_GE(e, ns::max() / 2);
+    }
+}
+
+TEST(StaticJitter, GrpcWindowMatchesTheRunTimeOne) {
+    // A window with hi > 1 is computed in doubles, with the same formula as jitter_range's.
+    grpc_exponential a{redial::exponential_backoff{1s, 1.6, 120s}, {}, 4};
+    jittered_exponential b{redial::exponential_backoff{1s, 1.6, 120s}, redial::grpc_jitter(), 4};
+    for (int i = 0; i < 1000; ++i) {
+        ASSERT_EQ(a.next(), b.next());
+    }
+    EXPECT_EQ(a.max_delay(), 144s);
+    EXPECT_EQ(a.range(), redial::grpc_jitter());
+}
+
+TEST(StaticJitter, FitWindowAboveOneStaysBelowTheCap) {
+    using fit_window =
+        redial::static_jitter<std::ratio<4, 5>, std::ratio<6, 5>, redial::jitter_cap::fit>;
+    redial::jittered<redial::exponential_backoff, redial::default_generator, fit_window> p{
+        at_cap(), {}, 5};
+    auto s = sample(p, 30s);
+    EXPECT_GE(s.min, 20s);
+    EXPECT_LE(s.max, 30s);
+    EXPECT_NEAR(s.mean_s, 25.0, 0.25);
+}
+
+TEST(StaticJitter, OvershootSaturatesAtTheLargestDuration) {
+    grpc_exponential p{redial::exponential_backoff{ns::max(), 2.0, ns::max()}, {}, 6};
+    int saturated = 0;
+    for (int i = 0; i < 1000; ++i) {
+        const ns d = p.next();
+        ASSERT_GE(d, ns::max() / 5 * 4 - 1s);
+        saturated += d == ns::max() ? 1 : 0;
+    }
+    EXPECT_GT(saturated, 400); // factors at or above 1: about half
+    EXPECT_EQ(p.max_delay(), ns::max());
+}
+
+// A broken policy: the contract says delays are non-negative.
+struct negative_backoff {
+    ns next() noexcept { return -5s; }
+    void reset() noexcept {}
+};
+
+TEST(StaticJitter, ANegativeInnerDelayCountsAsZero) {
+    redial::full_jittered<negative_backoff> full{{}, {}, 7};
+    redial::jittered<negative_backoff, redial::default_generator, redial::grpc_jitter_window> grpc{
+        {}, {}, 7};
+    redial::jittered<negative_backoff> runtime{{}, redial::proportional_jitter(0.5), 7};
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(full.next(), 0s);
+        ASSERT_EQ(grpc.next(), 0s);
+        ASSERT_EQ(runtime.next(), 0s);
+    }
+}
+
+TEST(StaticJitter, SameSeedSameSequence) {
+    full_exponential a{one_second(), {}, 9};
+    full_exponential b{one_second(), {}, 9};
+    full_exponential c{one_second(), {}, 10};
+    int differ = 0;
+    for (int i = 0; i < 100; ++i) {
+        const ns x = a.next();
+        ASSERT_EQ(x, b.next());
+        differ += x != c.next() ? 1 : 0;
+    }
+    EXPECT_GT(differ, 90);
 }
 
 } // namespace

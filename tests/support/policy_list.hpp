@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ratio>
 
 namespace redial::test {
 
@@ -59,13 +60,20 @@ struct policy_traits<jittered<exponential_backoff>> {
     }
 };
 template <>
-struct policy_traits<jittered<constant_backoff>> {
-    static constexpr const char* name = "jittered_constant";
-    static jittered<constant_backoff> make(std::uint64_t seed) {
-        // NATS: a constant 2 s wait plus up to 100 ms, above the constant (overshoot).
-        return jittered<constant_backoff>{constant_backoff{2s},
-                                          jitter_range{1.0, 1.05, jitter_cap::overshoot}, seed};
+struct policy_traits<full_jittered<exponential_backoff>> {
+    static constexpr const char* name = "full_jittered_exponential";
+    static full_jittered<exponential_backoff> make(std::uint64_t seed) {
+        return {exponential_backoff{1s, 2.0, 30s}, {}, seed};
     }
+};
+
+/// NATS: a constant 2 s wait plus up to 100 ms (factor [1, 1.05), above the constant).
+using nats_window = static_jitter<std::ratio<1>, std::ratio<21, 20>, jitter_cap::overshoot>;
+using nats_jittered = jittered<constant_backoff, default_generator, nats_window>;
+template <>
+struct policy_traits<nats_jittered> {
+    static constexpr const char* name = "jittered_constant";
+    static nats_jittered make(std::uint64_t seed) { return {constant_backoff{2s}, {}, seed}; }
 };
 template <>
 struct policy_traits<configured_backoff> {
@@ -106,8 +114,8 @@ struct policy_traits<configured_stability> {
 
 inline constexpr auto backoff_policies =
     boost::hana::tuple_t<constant_backoff, linear_backoff, exponential_backoff, decorrelated_jitter,
-                         jittered<exponential_backoff>, jittered<constant_backoff>,
-                         configured_backoff>;
+                         jittered<exponential_backoff>, full_jittered<exponential_backoff>,
+                         nats_jittered, configured_backoff>;
 
 inline constexpr auto stability_policies =
     boost::hana::tuple_t<uptime_threshold, always_stable, flap_damping, restart_intensity,

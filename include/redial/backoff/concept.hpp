@@ -28,6 +28,12 @@ concept has_max_delay = requires(const P& p) {
     { p.max_delay() } -> std::convertible_to<std::chrono::nanoseconds>;
 };
 
+/// Optional: a policy whose delays are non-negative by construction says so with
+/// `static constexpr bool nonnegative_delays = true;`, and the jitter decorator skips its guard
+/// against a negative inner delay. Every built-in policy declares it.
+template <class P>
+concept promises_nonnegative_delays = requires { requires P::nonnegative_delays; };
+
 } // namespace redial
 
 #endif

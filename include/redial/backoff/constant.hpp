@@ -11,6 +11,8 @@ namespace redial {
 /// The same delay every time (Boost.Redis, NATS). Default 1s.
 class constant_backoff {
 public:
+    static constexpr bool nonnegative_delays = true;
+
     constant_backoff() noexcept = default;
     /// Throws config_error unless `delay` > 0 (a zero delay is a busy loop).
     explicit constant_backoff(std::chrono::nanoseconds delay)

@@ -19,6 +19,8 @@ namespace redial {
 template <seedable_generator Generator = default_generator>
 class basic_decorrelated_jitter {
 public:
+    static constexpr bool nonnegative_delays = true;
+
     /// base 1s, cap 30s, seeded from std::random_device.
     basic_decorrelated_jitter() = default;
     /// Throws config_error unless 0 < base <= max. Seeded from std::random_device.

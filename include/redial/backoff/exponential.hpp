@@ -15,6 +15,8 @@ namespace redial {
 /// seeds': 1s, ×2, 30s, giving 1, 2, 4, 8, 16, 30, 30, ...
 class exponential_backoff {
 public:
+    static constexpr bool nonnegative_delays = true;
+
     exponential_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and multiplier >= 1 (finite).
     exponential_backoff(std::chrono::nanoseconds initial, double multiplier,

@@ -13,6 +13,8 @@ namespace redial {
 /// initial, initial + step, initial + 2·step, ... capped at max. Default 1s, +1s, 30s.
 class linear_backoff {
 public:
+    static constexpr bool nonnegative_delays = true;
+
     linear_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and step >= 0.
     linear_backoff(std::chrono::nanoseconds initial, std::chrono::nanoseconds step,
