@@ -37,17 +37,18 @@ public:
           gen_(std::move(gen)) {
         detail::require_not_above("decorrelated_jitter base", base, "max", max);
         window_cap_ = max_ < third_of_max ? max_ : third_of_max;
+        // 3·window_cap_ is one nanosecond short of the largest duration, so only a base of the
+        // largest duration itself lies above it (found by fuzzing): its window is empty.
+        floor_ = base_ < window_cap_ * 3 ? base_ : window_cap_ * 3;
         reset();
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         // U[base, 3·sleep) in integers. Each delay feeds the next, so the loop-carried chain is
         // kept as short as the unguarded formula's: the state is already limited to
-        // window_cap_, so 3·window_ cannot overflow and needs no check (a cheap add, not imul).
-        // That is one nanosecond short of the largest duration, so a base of the largest
-        // duration itself (found by fuzzing) has an empty window: it draws nothing.
-        const std::int64_t top = (window_ * 3 - base_).count();
-        const auto span = static_cast<std::uint64_t>(top > 0 ? top : 0);
+        // window_cap_, so 3·window_ cannot overflow and needs no check (a cheap add, not imul),
+        // and floor_ <= 3·window_ keeps the span non-negative without a branch.
+        const auto span = static_cast<std::uint64_t>((window_ * 3 - floor_).count());
         const std::chrono::nanoseconds d =
             base_ +
             std::chrono::nanoseconds{static_cast<std::int64_t>(detail::scale_draw(span, gen_()))};
@@ -69,6 +70,7 @@ private:
     // the maximum) instead of overflowing.
     static constexpr std::chrono::nanoseconds third_of_max{detail::ns_max / 3};
     std::chrono::nanoseconds window_cap_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds floor_{std::chrono::seconds{1}}; // min(base, 3·window_cap_)
     std::chrono::nanoseconds window_{base_};
     Generator gen_{};
 };
