@@ -39,7 +39,8 @@ using asio::ip::tcp;
 }
 
 // A healthy client: "hello N" every second until it goes away.
-void greet(std::shared_ptr<tcp::socket> s, std::shared_ptr<asio::steady_timer> t, int n) {
+void greet(const std::shared_ptr<tcp::socket>& s, const std::shared_ptr<asio::steady_timer>& t,
+           int n) {
     auto line = std::make_shared<std::string>("hello " + std::to_string(n) + "\n");
     asio::async_write(*s, asio::buffer(*line), [s, t, n, line](std::error_code ec, std::size_t) {
         if (ec) {
@@ -60,7 +61,7 @@ void log(const char* what) {
 
 } // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
     std::optional<unsigned short> port;
     std::chrono::nanoseconds refuse{0}, flap{0}, healthy_for{0};
     try {
@@ -154,4 +155,17 @@ int main(int argc, char** argv) {
     signals.async_wait([&](std::error_code, int) { io.stop(); });
     io.run();
     return 0;
+}
+
+int main(int argc, char** argv) {
+    // What is not handled where it happens (the standard library's own failures, bad_alloc) is
+    // reported and exits 70 (EX_SOFTWARE), never an abort.
+    try {
+        return tool_main(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: internal error: %s\n", "flaky-server", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "%s: internal error\n", "flaky-server");
+    }
+    return 70;
 }

@@ -263,7 +263,7 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
 
 } // namespace
 
-int main(int argc, char** argv) {
+static int tool_main(int argc, char** argv) {
     tool_options tool;
     std::vector<std::pair<std::string, std::string>> pairs;
     redial::options o;
@@ -397,4 +397,17 @@ int main(int argc, char** argv) {
         return run(io, std::move(*tls), o, tool);
     }
     return run(io, redial::tcp_transport{io.get_executor(), host, port, connect_timeout}, o, tool);
+}
+
+int main(int argc, char** argv) {
+    // What is not handled where it happens (the standard library's own failures, bad_alloc) is
+    // reported and exits 70 (EX_SOFTWARE), never an abort.
+    try {
+        return tool_main(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: internal error: %s\n", "redial-cat", e.what());
+    } catch (...) {
+        std::fprintf(stderr, "%s: internal error\n", "redial-cat");
+    }
+    return 70;
 }

@@ -258,7 +258,11 @@ herd_options parse(int argc, char** argv) {
             }
             o.svg = value;
         } else {
-            usage_error("invalid " + flag + " \"" + value + "\": unknown flag");
+            usage_error(std::string("invalid ")
+                            .append(flag)
+                            .append(" \"")
+                            .append(value)
+                            .append("\": unknown flag"));
         }
     }
     // Checks across flags, each naming a flag and its value as given.

@@ -64,8 +64,9 @@ public:
 
     template <class Connection, class Done>
     void operator()(Connection& c, Done done) {
-        asio::co_spawn(c.get_executor(), f_(c),
-                       [done](std::exception_ptr e) mutable { done(detail::session_outcome(e)); });
+        asio::co_spawn(c.get_executor(), f_(c), [done](const std::exception_ptr& e) mutable {
+            done(detail::session_outcome(e));
+        });
     }
 
 private:

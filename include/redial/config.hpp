@@ -425,14 +425,15 @@ struct origins {
 
     [[nodiscard]] std::string name(key_id k) const {
         const auto i = static_cast<std::size_t>(k);
-        if (written[i]) {
-            return std::string(written[i]->as);
+        if (const std::optional<entry>& w = written[i]) {
+            return std::string(w->as);
         }
         return from_env ? env_variable(env_prefix, keys[i].name) : std::string(keys[i].name);
     }
     [[nodiscard]] std::string value(key_id k, const options& o) const {
         const auto i = static_cast<std::size_t>(k);
-        return written[i] ? std::string(written[i]->value) : keys[i].get(o).value_or("");
+        const std::optional<entry>& w = written[i];
+        return w ? std::string(w->value) : keys[i].get(o).value_or("");
     }
 };
 
@@ -825,7 +826,7 @@ public:
     static constexpr bool nonnegative_delays = true; // every alternative's are
 
     configured_backoff() noexcept = default;
-    explicit configured_backoff(variant_type policy) noexcept : policy_(std::move(policy)) {}
+    explicit configured_backoff(variant_type policy) noexcept : policy_(policy) {}
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         return detail::visit_never_valueless(policy_, [](auto& p) noexcept { return p.next(); });

@@ -20,7 +20,7 @@ struct steady_clock {
     /// One timer per reconnector; an asio I/O object (any completion token works).
     class timer {
     public:
-        timer(const steady_clock&, asio::any_io_executor ex) : timer_(std::move(ex)) {}
+        timer(const steady_clock&, const asio::any_io_executor& ex) : timer_(ex) {}
 
         void expires_at(time_point at) {
             timer_.expires_at(std::chrono::steady_clock::time_point{

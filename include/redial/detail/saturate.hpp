@@ -70,7 +70,8 @@ inline double double_not_above(ns d) noexcept {
 
 /// A uniform integer in [0, span) from a 64-bit draw: the high half of span × draw (Lemire's
 /// multiply-shift). Exact in integers, no division, no doubles on the dependency chain.
-__extension__ typedef unsigned __int128 uint128; // GCC and Clang; __extension__: -Wpedantic
+// NOLINTNEXTLINE(modernize-use-using): only a typedef takes __extension__, which -Wpedantic needs
+__extension__ typedef unsigned __int128 uint128; // GCC and Clang
 constexpr std::uint64_t scale_draw(std::uint64_t span, std::uint64_t draw) noexcept {
     return static_cast<std::uint64_t>((static_cast<uint128>(span) * draw) >> 64);
 }

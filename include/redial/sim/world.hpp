@@ -307,8 +307,8 @@ public:
         : options_(std::move(options)), probe_(std::move(probe)), queue_(std::move(queue)),
           rng_(options_.seed) {
         validate(options_);
-        for (std::size_t f = 0; f < armed_.size(); ++f) {
-            armed_[f] = options_.chaos.buggify_arm > 0 && unit() < options_.chaos.buggify_arm;
+        for (bool& armed : armed_) {
+            armed = options_.chaos.buggify_arm > 0 && unit() < options_.chaos.buggify_arm;
         }
         servers_.resize(options_.servers.size());
         bool contended = false;

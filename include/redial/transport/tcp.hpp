@@ -58,8 +58,8 @@ public:
     /// Aborts the attempt in progress: it completes with operation_aborted.
     void cancel() {
         if (auto op = op_.lock()) {
-            if (op->resolver) {
-                op->resolver->cancel();
+            if (std::optional<asio::ip::tcp::resolver>& r = op->resolver) {
+                r->cancel();
             }
             op->abort(asio::error::operation_aborted);
         }
@@ -83,8 +83,7 @@ private:
             return;
         }
         // The resolver lives only as long as the attempt: nothing idle per transport.
-        op->resolver.emplace(ex_);
-        op->resolver->async_resolve(
+        op->resolver.emplace(ex_).async_resolve(
             host_, port_,
             [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
                 if (op->done) {

@@ -147,7 +147,7 @@ public:
 
     /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and
     /// std::invalid_argument as tcp_transport does.
-    tls_transport(asio::any_io_executor ex, std::string host, std::string port,
+    tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
                   tls_options options = {})
         : tcp_(ex, host, std::move(port), options.connect_timeout),
           shared_(std::make_shared<shared>(
