@@ -169,6 +169,42 @@ TEST(Reconnector, ConnectFailuresGiveUpWithTheLastConnectError) {
                   std::make_error_code(std::errc::connection_refused).message());
 }
 
+// A classifier of the driver's errors (redial::failure): connection refused is final here.
+// asio's error category does not compare equal to std::errc: compare with asio::error.
+struct refused_is_final {
+    bool operator()(const redial::failure& f) const {
+        return f.code == asio::error::connection_refused;
+    }
+};
+
+TEST(Reconnector, ATerminalErrorGivesUpAtOnce) {
+    world w;
+    redial::basic_reconnector<transport, redial::virtual_clock, redial::exponential_backoff,
+                              redial::uptime_threshold, recorder, refused_is_final>
+        r{w.io.get_executor(),
+          w.make_transport([](std::size_t i) {
+              // A timeout first (retried), then a refusal (final).
+              return i == 0 ? scripted_step::refuse(asio::error::timed_out)
+                            : scripted_step::refuse();
+          }),
+          w.clock,
+          redial::exponential_backoff{},
+          redial::uptime_threshold{},
+          redial::machine_options{},
+          recorder{},
+          refused_is_final{}};
+    w.run(r);
+    w.until_done();
+    ASSERT_TRUE(w.result);
+    EXPECT_EQ(*w.result, redial::reconnect_errc::terminal_error);
+    EXPECT_EQ(r.observer().attempts, secs({0, 1})); // retried once after 1 s, then final
+    EXPECT_EQ(w.clock.now(), t0 + 1s);
+    EXPECT_NE(
+        r.give_up_message().find(std::make_error_code(std::errc::connection_refused).message()),
+        std::string::npos)
+        << r.give_up_message();
+}
+
 TEST(Reconnector, TimeoutZeroNeverGivesUp) {
     world w;
     reconnector<> r{w.io.get_executor(),

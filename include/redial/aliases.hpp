@@ -17,21 +17,24 @@ namespace redial {
 
 /// Production TCP: steady clock, the seeds' backoff and stability unless told otherwise.
 template <backoff_policy Backoff = exponential_backoff,
-          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+          stability_policy Stability = uptime_threshold, class Observer = null_observer,
+          error_classifier<failure> Terminal = no_terminal_errors>
 using tcp_reconnector =
-    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer>;
+    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer, Terminal>;
 
 /// A unix-domain socket, likewise.
 template <backoff_policy Backoff = exponential_backoff,
-          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+          stability_policy Stability = uptime_threshold, class Observer = null_observer,
+          error_classifier<failure> Terminal = no_terminal_errors>
 using unix_reconnector =
-    basic_reconnector<unix_transport, steady_clock, Backoff, Stability, Observer>;
+    basic_reconnector<unix_transport, steady_clock, Backoff, Stability, Observer, Terminal>;
 
 /// Tests and simulations: a scripted server on the virtual clock.
 template <backoff_policy Backoff = exponential_backoff,
-          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+          stability_policy Stability = uptime_threshold, class Observer = null_observer,
+          error_classifier<failure> Terminal = no_terminal_errors>
 using sim_reconnector = basic_reconnector<scripted_transport<virtual_clock>, virtual_clock, Backoff,
-                                          Stability, Observer>;
+                                          Stability, Observer, Terminal>;
 
 } // namespace redial
 

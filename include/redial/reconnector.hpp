@@ -88,13 +88,14 @@ namespace redial {
 /// weakly (the posted stop holds it until it has run), so no cycle keeps it alive and none of
 /// them runs session code, observer hooks or user handlers after stop.
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
-          stability_policy Stability = uptime_threshold, class Observer = null_observer>
+          stability_policy Stability = uptime_threshold, class Observer = null_observer,
+          error_classifier<failure> Terminal = no_terminal_errors>
 class basic_reconnector {
     struct impl; // declared before session_done names it (clang looks it up there)
 
 public:
     using connection_type = typename Transport::connection;
-    using machine_type = basic_reconnect_machine<Backoff, Stability, failure>;
+    using machine_type = basic_reconnect_machine<Backoff, Stability, failure, Terminal>;
 
     /// Ends a session: call it once, with the close reason (an empty code for a clean close).
     /// It may close and destroy the connection at once: do not touch the connection after.
@@ -119,10 +120,11 @@ public:
 
     basic_reconnector(asio::any_io_executor ex, Transport transport, Clock clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
-                      machine_options options = {}, Observer observer = Observer{})
+                      machine_options options = {}, Observer observer = Observer{},
+                      Terminal terminal = Terminal{})
         : impl_(std::make_shared<impl>(
               std::move(ex), std::move(transport), std::move(clock),
-              machine_type{std::move(backoff), std::move(stability), options},
+              machine_type{std::move(backoff), std::move(stability), options, std::move(terminal)},
               std::move(observer))) {}
 
     basic_reconnector(const basic_reconnector&) = delete;
