@@ -33,6 +33,14 @@ inline void check(bool ok, std::string_view what, std::string_view detail = {}) 
     }
 }
 
+/// As check(), with a detail built only on failure (the hot paths run millions of times).
+template <class Detail>
+void check_lazy(bool ok, std::string_view what, Detail detail) {
+    if (!ok) {
+        fail(what, detail());
+    }
+}
+
 /// A config_error's what() is "invalid <key> \"<value>\": <why>" with a non-empty why: the
 /// message names the key and the value it carries.
 inline void check_message(const config_error& e) {

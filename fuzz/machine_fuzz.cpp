@@ -54,6 +54,7 @@ using redial::machine_state;
 using redial::time_point;
 using redial::fuzz::byte_reader;
 using redial::fuzz::check;
+using redial::fuzz::check_lazy;
 using redial::fuzz::fail;
 using ns = std::chrono::nanoseconds;
 
@@ -185,6 +186,7 @@ public:
         now_ = start_time(in.u8());
         on_start();
         while (!in.empty()) {
+            latest_ = now_ > latest_ ? now_ : latest_;
             const std::uint8_t e = in.u8();
             const unsigned arg = e >> 3;
             switch (e & 7) {
@@ -252,6 +254,9 @@ private:
     void set_due(ns sleep) {
         due_ = add(now_, sleep);
         due_exact_ = sleep <= redial::detail::sat_sub(ns::max(), now_.time_since_epoch());
+        // After the clock stepped back below a drop flap damping counts no time passing until
+        // it catches up (rule 6), so a hold-down ends on time only if the sleep began in order.
+        due_in_order_ = now_ >= latest_;
     }
 
     static time_point add(time_point t, ns d) {
@@ -314,8 +319,9 @@ private:
         const redial::verdict v = m_.last_verdict();
         if (o_.stability == redial::stability_kind::uptime) {
             const ns threshold = o_.stable_after.value_or(o_.initial);
-            check(v == (uptime >= threshold ? redial::verdict::stable : redial::verdict::flap),
-                  "the uptime verdict contradicts the threshold", text_of(uptime));
+            check_lazy(v == (uptime >= threshold ? redial::verdict::stable : redial::verdict::flap),
+                       "the uptime verdict contradicts the threshold",
+                       [&] { return text_of(uptime); });
         } else if (o_.stability == redial::stability_kind::always) {
             check(v == redial::verdict::stable, "always_stable judged a flap");
         }
@@ -357,10 +363,15 @@ private:
             // attempt is always made (at the latest exactly at the deadline).
             check(d == decision::connect(), "clip_to_deadline slept past the deadline");
         }
-        if (on_time) {
-            // A hold-down is never clipped: waking on time, the connection is free again.
-            check(m_.stability().hold_down(now_).count() == 0, "an attempt while held down",
-                  text_of(m_.stability().hold_down(now_)));
+        if (on_time && due_in_order_) {
+            // A hold-down is never clipped: waking on time, the connection is free again. Up to
+            // a rounding error: flap_damping computes the hold-down with log2 and the penalty
+            // with exp2, in doubles, so a nanosecond or so can be left (machine_fuzz found
+            // it; docs/fuzzing.md, "Known and left").
+            const ns rounding = ns{2} + o_.damping_half_life / (std::int64_t{1} << 40);
+            const ns left = m_.stability().hold_down(now_);
+            check_lazy(left <= rounding, "an attempt while held down",
+                       [&] { return text_of(left); });
         }
         check(d == decision::connect(), "a sleep within the window did not connect");
         ++attempts_;
@@ -425,8 +436,8 @@ private:
         }
         ns delay = shadow_.next();
         const ns hold = m_.stability().hold_down(now_);
-        check(hold.count() >= 0 && hold <= max_hold_, "a hold-down outside [0, max hold-down]",
-              text_of(hold));
+        check_lazy(hold.count() >= 0 && hold <= max_hold_, "a hold-down outside [0, max hold-down]",
+                   [&] { return text_of(hold); });
         delay = hold > delay ? hold : delay;
         if (timeout_.count() != 0) {
             const ns left =
@@ -447,8 +458,8 @@ private:
             fail("the sleep is not the rules' one",
                  what + ": " + text_of(d.delay) + ", expected " + text_of(delay));
         }
-        check(d.delay.count() >= 0 && d.delay <= max_sleep_, "a sleep outside [0, max]",
-              text_of(d.delay));
+        check_lazy(d.delay.count() >= 0 && d.delay <= max_sleep_, "a sleep outside [0, max]",
+                   [&] { return text_of(d.delay); });
         set_due(d.delay);
         check_state(machine_state::waiting, what);
     }
@@ -497,6 +508,8 @@ private:
     time_point connected_at_{};
     time_point due_{};
     bool due_exact_{true};
+    bool due_in_order_{true};
+    time_point latest_{time_point::min()}; // the latest time any event has seen
     std::uint64_t attempts_{0};
     std::optional<std::string> last_error_;
 };
