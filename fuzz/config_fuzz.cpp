@@ -116,8 +116,8 @@ void check_backoff(const redial::options& o) {
     }
     if (o.seed) {
         redial::configured_backoff again = redial::make_backoff(o);
-        for (std::size_t i = 0; i < first.size(); ++i) {
-            check(again.next() == first[i], "the same seed gave other delays");
+        for (const ns d : first) {
+            check(again.next() == d, "the same seed gave other delays");
         }
     }
 }

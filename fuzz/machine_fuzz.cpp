@@ -44,7 +44,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <utility>
 
 namespace {
 
@@ -171,10 +170,9 @@ struct snapshot {
 /// The rules, kept beside the machine: what each event must do.
 class checker {
 public:
-    checker(machine& m, const redial::configured_backoff& b, redial::options o, ns timeout,
+    checker(machine& m, const redial::configured_backoff& b, const redial::options& o, ns timeout,
             std::uint64_t max_attempts, bool clip)
-        : m_(m), shadow_(b), o_(std::move(o)), timeout_(timeout), max_attempts_(max_attempts),
-          clip_(clip) {
+        : m_(m), shadow_(b), o_(o), timeout_(timeout), max_attempts_(max_attempts), clip_(clip) {
         max_hold_ = o_.stability == redial::stability_kind::damping
                         ? redial::detail::sat_mul(o_.damping_half_life, std::int64_t{4})
                         : ns{0};
