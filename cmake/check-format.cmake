@@ -6,7 +6,7 @@ endif()
 file(GLOB_RECURSE files
     ${SOURCE_DIR}/include/*.hpp ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.hpp
     ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.hpp ${SOURCE_DIR}/examples/*.cpp
-    ${SOURCE_DIR}/examples/*.hpp)
+    ${SOURCE_DIR}/examples/*.hpp ${SOURCE_DIR}/fuzz/*.cpp ${SOURCE_DIR}/fuzz/*.hpp)
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run --Werror ${files}
     RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)

@@ -9,8 +9,8 @@
 #include <string_view>
 
 // Human durations: "250ms", "1.5s", "5m", "1h30m", "0". Parsing is exact to the nanosecond and
-// refuses anything it cannot represent; formatting produces the shortest text that parses back
-// to the same value.
+// refuses anything it cannot represent; formatting produces text (hours, minutes, seconds, then
+// one fractional unit) that parses back to exactly the same value.
 namespace redial {
 
 namespace detail {
@@ -176,7 +176,7 @@ inline std::chrono::nanoseconds parse_duration(std::string_view text,
     return std::chrono::nanoseconds{total};
 }
 
-/// Formats a duration as the shortest text parse_duration reads back exactly:
+/// Formats a duration as text parse_duration reads back exactly (largest units first):
 /// 0 -> "0s", 1.5s -> "1.5s", 300s -> "5m", 5400s -> "1h30m", 0.25s -> "250ms".
 inline std::string format_duration(std::chrono::nanoseconds d) {
     std::string out;
