@@ -362,14 +362,11 @@ private:
             check(d == decision::connect(), "clip_to_deadline slept past the deadline");
         }
         if (on_time && due_in_order_) {
-            // A hold-down is never clipped: waking on time, the connection is free again. Up to
-            // a rounding error: flap_damping computes the hold-down with log2 and the penalty
-            // with exp2, in doubles, so a nanosecond or so can be left (machine_fuzz found
-            // it; docs/fuzzing.md, "Known and left").
-            const ns rounding = ns{2} + o_.damping_half_life / (std::int64_t{1} << 40);
+            // A hold-down is never clipped: waking on time, the connection is free again,
+            // exactly (flap_damping fixes its release in integers; this target once found it
+            // a nanosecond early: docs/fuzzing.md).
             const ns left = m_.stability().hold_down(now_);
-            check_lazy(left <= rounding, "an attempt while held down",
-                       [&] { return text_of(left); });
+            check_lazy(left == ns{0}, "an attempt while held down", [&] { return text_of(left); });
         }
         check(d == decision::connect(), "a sleep within the window did not connect");
         ++attempts_;

@@ -382,11 +382,41 @@ TEST(FlapDamping, LongestHalfLifeAndHoldDownSaturate) {
     EXPECT_EQ(f.hold_down(t0), nanoseconds::max());
     EXPECT_GT(f.hold_down(t0 + 100h), nanoseconds::max() - 101h);
     EXPECT_TRUE(f.suppressed(t0 + 100h));
-    // After the longest time, one half-life has passed: the penalty is exactly reuse, still
-    // suppressed (not below reuse), with nothing left to wait.
+    // After the longest time, one half-life has passed: the penalty is exactly reuse, and the
+    // release (fixed at the drop, saturated) has come: no longer suppressed, nothing to wait.
     EXPECT_DOUBLE_EQ(f.penalty(time_point::max()), 1.0);
-    EXPECT_TRUE(f.suppressed(time_point::max()));
+    EXPECT_TRUE(f.suppressed(time_point::max() - 1ns));
+    EXPECT_EQ(f.hold_down(time_point::max() - 1ns), 1ns);
+    EXPECT_FALSE(f.suppressed(time_point::max()));
     EXPECT_EQ(f.hold_down(time_point::max()), 0ns);
+}
+
+// machine_fuzz found the hold-down ending while suppressed() still said yes (the decay was
+// recomputed in doubles at the end). The release is now fixed in integers at the drop: at every
+// instant, suppressed(now) holds exactly when hold_down(now) is not zero, and the hold-down
+// ends exactly at the release.
+TEST(FlapDamping, SuppressedExactlyWhileAHoldDownRemains) {
+    flap_damping f{{.penalty = 1000,
+                    .suppress = 2000,
+                    .reuse = 750,
+                    .half_life = 15min + 7ns,
+                    .max_hold_down = 60min}};
+    time_point t = t0;
+    for (int i = 0; i < 3; ++i) {
+        (void)drop(f, t);
+        t += 333ms;
+    }
+    ASSERT_TRUE(f.suppressed(t));
+    const nanoseconds hold = f.hold_down(t);
+    for (nanoseconds back : {2ns, 1ns}) {
+        EXPECT_TRUE(f.suppressed(t + hold - back));
+        EXPECT_EQ(f.hold_down(t + hold - back), back);
+    }
+    EXPECT_FALSE(f.suppressed(t + hold));
+    EXPECT_EQ(f.hold_down(t + hold), 0ns);
+    // A drop at the release counts as after it: the penalty there is reuse (750), plus 1000 is
+    // below suppress, so the session is judged stable.
+    EXPECT_EQ(drop(f, t + hold), verdict::stable);
 }
 
 TEST(FlapDamping, HoldDownIsCappedAtMaxHoldDownDespiteRounding) {

@@ -66,32 +66,37 @@ public:
 
     [[nodiscard]] verdict judge(const session_end& e) noexcept {
         const time_point at = e.at > updated_ ? e.at : updated_;
-        double p = penalty(at);
-        if (suppressed_ && p < params_.reuse) {
+        if (suppressed_ && at >= release_at_) {
             suppressed_ = false;
         }
         // An overflow to infinity is caught by the cap: the ceiling is always finite.
-        p = std::min(p + params_.penalty, ceiling_);
+        const double p = std::min(penalty(at) + params_.penalty, ceiling_);
         penalty_ = p;
         updated_ = at;
         if (!suppressed_ && p > params_.suppress) {
             suppressed_ = true;
         }
+        if (suppressed_) {
+            // The release is fixed here, in integers, so hold_down() and suppressed() agree
+            // to the nanosecond (recomputing the decay in doubles at the end could leave the
+            // penalty a hair above reuse: found by fuzzing).
+            const double t =
+                static_cast<double>(params_.half_life.count()) * std::log2(p / params_.reuse);
+            std::chrono::nanoseconds d = detail::from_double(std::ceil(t));
+            d = d < params_.max_hold_down ? d : params_.max_hold_down;
+            release_at_ = time_point{detail::sat_add(at.time_since_epoch(), d)};
+        }
         return suppressed_ ? verdict::flap : verdict::stable;
     }
 
-    /// While suppressed(now): half_life · log2(penalty(now) / reuse), rounded up to a whole
-    /// nanosecond (so the penalty has reached reuse when it elapses), at most max_hold_down.
-    /// Otherwise zero.
+    /// While suppressed(now): the time left until the release, fixed at the last drop as
+    /// half_life · log2(penalty / reuse) rounded up to a whole nanosecond (so the penalty has
+    /// reached reuse when it elapses), at most max_hold_down. Otherwise zero.
     [[nodiscard]] std::chrono::nanoseconds hold_down(time_point now) const noexcept {
-        const double p = penalty(now);
-        if (!suppressed_ || !(p >= params_.reuse)) {
+        if (!suppressed(now)) {
             return std::chrono::nanoseconds{0};
         }
-        const double t =
-            static_cast<double>(params_.half_life.count()) * std::log2(p / params_.reuse);
-        const std::chrono::nanoseconds d = detail::from_double(std::ceil(t));
-        return d < params_.max_hold_down ? d : params_.max_hold_down;
+        return detail::elapsed(now > updated_ ? now : updated_, release_at_);
     }
 
     /// The penalty decayed to `now` (zero after reset).
@@ -104,9 +109,9 @@ public:
         return penalty_ * std::exp2(-half_lives);
     }
 
-    /// Suppressed, and the penalty has not yet decayed below reuse by `now`.
+    /// Suppressed, and the release (when the penalty decays to reuse) is still ahead of `now`.
     [[nodiscard]] bool suppressed(time_point now) const noexcept {
-        return suppressed_ && penalty(now) >= params_.reuse;
+        return suppressed_ && now < release_at_;
     }
 
     /// The ceiling of the penalty: reuse · 2^(max_hold_down / half_life), at most the largest
@@ -118,6 +123,7 @@ public:
     void reset() noexcept {
         penalty_ = 0;
         updated_ = time_point::min();
+        release_at_ = time_point::min();
         suppressed_ = false;
     }
 
@@ -157,7 +163,8 @@ private:
     flap_damping_params params_{};
     double ceiling_;
     double penalty_{0};
-    time_point updated_{time_point::min()}; // before any drop: no drop is clamped to it
+    time_point updated_{time_point::min()};    // before any drop: no drop is clamped to it
+    time_point release_at_{time_point::min()}; // while suppressed_: when hold_down() ends
     bool suppressed_{false};
 };
 
