@@ -104,15 +104,25 @@ constexpr std::uint64_t mul_ratio(std::uint64_t n) noexcept {
     }
 }
 
-/// The run-time window of jittered<Inner, G, jitter_range>; a static window stores nothing.
+/// The window of jittered<Inner, G, Window>: a static window's values are constants and take
+/// no storage; a jitter_range's are kept.
 template <class Window>
-struct window_storage {};
+struct window_storage {
+    static constexpr double lo() noexcept { return Window::lo; }
+    static constexpr double scale() noexcept { return (Window::hi - Window::lo) * 0x1.0p-53; }
+    static constexpr double hi() noexcept { return Window::hi; }
+    static constexpr jitter_cap cap() noexcept { return Window::cap; }
+};
 template <>
 struct window_storage<jitter_range> {
-    double lo;
-    double scale; // (hi - lo) / 2^53
-    double hi;
-    jitter_cap cap;
+    double lo_;
+    double scale_; // (hi - lo) / 2^53, the draw's scale folded in
+    double hi_;
+    jitter_cap cap_;
+    [[nodiscard]] double lo() const noexcept { return lo_; }
+    [[nodiscard]] double scale() const noexcept { return scale_; }
+    [[nodiscard]] double hi() const noexcept { return hi_; }
+    [[nodiscard]] jitter_cap cap() const noexcept { return cap_; }
 };
 } // namespace detail
 
@@ -266,34 +276,10 @@ private:
             return {};
         }
     }
-    [[nodiscard]] double lo() const noexcept {
-        if constexpr (dynamic) {
-            return w_.lo;
-        } else {
-            return Window::lo;
-        }
-    }
-    [[nodiscard]] double scale() const noexcept {
-        if constexpr (dynamic) {
-            return w_.scale;
-        } else {
-            return (Window::hi - Window::lo) * 0x1.0p-53;
-        }
-    }
-    [[nodiscard]] double hi() const noexcept {
-        if constexpr (dynamic) {
-            return w_.hi;
-        } else {
-            return Window::hi;
-        }
-    }
-    [[nodiscard]] jitter_cap cap() const noexcept {
-        if constexpr (dynamic) {
-            return w_.cap;
-        } else {
-            return Window::cap;
-        }
-    }
+    [[nodiscard]] double lo() const noexcept { return w_.lo(); }
+    [[nodiscard]] double scale() const noexcept { return w_.scale(); }
+    [[nodiscard]] double hi() const noexcept { return w_.hi(); }
+    [[nodiscard]] jitter_cap cap() const noexcept { return w_.cap(); }
 
     Inner inner_;
     Generator gen_;
