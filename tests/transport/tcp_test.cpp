@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 // Real sockets on 127.0.0.1 with millisecond backoff: these tests assert counts, errors and
@@ -139,11 +140,27 @@ TEST_F(TcpTransport, AHealthySessionEndedByTheServerReconnectsAndStopEndsTheRun)
     EXPECT_EQ(accepted, 2);
 }
 
-TEST_F(TcpTransport, BadParametersAreRefused) {
+TEST_F(TcpTransport, BadParametersAreRefusedNamingTheKeyAndValue) {
+    auto refused = [&](std::string host, std::string p, std::chrono::nanoseconds timeout) {
+        try {
+            redial::tcp_transport t{io.get_executor(), std::move(host), std::move(p), timeout};
+        } catch (const redial::config_error& e) {
+            return e.key() + "=" + e.value();
+        }
+        return std::string("accepted");
+    };
+    EXPECT_EQ(refused("", "80", 1s), "tcp host=");
+    EXPECT_EQ(refused("localhost", "", 1s), "tcp port=");
+    EXPECT_EQ(refused("localhost", "0", 1s), "tcp port=0");
+    EXPECT_EQ(refused("127.0.0.1", "65536", 1s), "tcp port=65536");
+    EXPECT_EQ(refused("127.0.0.1", "99999999999999999999", 1s), "tcp port=99999999999999999999");
+    EXPECT_EQ(refused("localhost", "80", 0s), "connect-timeout=0s");
+    EXPECT_EQ(refused("localhost", "80", -1s), "connect-timeout=-1s");
+    // A config_error is a std::invalid_argument, as these errors were before.
     EXPECT_THROW(redial::tcp_transport(io.get_executor(), "", "80"), std::invalid_argument);
-    EXPECT_THROW(redial::tcp_transport(io.get_executor(), "localhost", ""), std::invalid_argument);
-    EXPECT_THROW(redial::tcp_transport(io.get_executor(), "localhost", "80", 0s),
-                 std::invalid_argument);
+    // Service names are resolved per attempt, not refused here.
+    EXPECT_EQ(refused("localhost", "http", 1s), "accepted");
+    EXPECT_EQ(refused("127.0.0.1", "65535", 1s), "accepted");
 }
 
 TEST_F(TcpTransport, CancelDuringResolveAbortsTheAttempt) {

@@ -77,4 +77,24 @@ TEST_F(UnixTransport, AnEmptyPathIsRefused) {
     EXPECT_THROW(redial::unix_transport(io.get_executor(), ""), std::invalid_argument);
 }
 
+TEST_F(UnixTransport, APathLongerThanASocketAddressIsRefusedNamingIt) {
+    asio::io_context io;
+    const std::string longest(107, 'x'); // sun_path holds 108 bytes with the terminating NUL
+    EXPECT_NO_THROW(redial::unix_transport(io.get_executor(), longest));
+    try {
+        redial::unix_transport t{io.get_executor(), longest + "y"};
+        ADD_FAILURE() << "accepted a 108-byte path";
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "unix path");
+        EXPECT_EQ(e.value(), longest + "y");
+        EXPECT_NE(std::string(e.what()).find("(107 bytes)"), std::string::npos) << e.what();
+    }
+    try {
+        redial::unix_transport t{io.get_executor(), "/tmp/s", 0s};
+        ADD_FAILURE() << "accepted a zero timeout";
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "connect-timeout");
+    }
+}
+
 } // namespace

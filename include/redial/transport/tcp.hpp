@@ -1,6 +1,7 @@
 #ifndef REDIAL_TRANSPORT_TCP_HPP
 #define REDIAL_TRANSPORT_TCP_HPP
 
+#include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
 #include <redial/detail/erased_handler.hpp>
 #include <redial/transport/concept.hpp>
@@ -31,20 +32,29 @@ class tcp_transport {
 public:
     using connection = asio::ip::tcp::socket;
 
-    /// Throws std::invalid_argument for an empty host or port, or a zero or negative timeout.
+    /// Throws config_error (a std::invalid_argument) naming the key and the value for an
+    /// empty host (key `tcp host`), an empty port or a numeric one outside 1-65535 (`tcp port`;
+    /// other ports are service names, resolved per attempt), or a timeout that is not positive
+    /// (`connect-timeout`).
     tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
                   std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10})
         : ex_(std::move(ex)), host_(std::move(host)), port_(std::move(port)),
-          timeout_(connect_timeout) {
-        if (host_.empty() || port_.empty() || timeout_.count() <= 0) {
-            throw std::invalid_argument("tcp_transport: needs a host, a port and a positive "
-                                        "connect timeout");
+          timeout_(detail::require_positive("connect-timeout", connect_timeout)) {
+        if (host_.empty()) {
+            throw config_error("tcp host", host_, "must not be empty");
+        }
+        if (port_.empty()) {
+            throw config_error("tcp port", port_, "must not be empty");
+        }
+        const bool digits = port_.find_first_not_of("0123456789") == std::string::npos;
+        char* end = nullptr;
+        const unsigned long port_number = std::strtoul(port_.c_str(), &end, 10);
+        if (digits && (port_number == 0 || port_number > 65535 || port_.size() > 5)) {
+            throw config_error("tcp port", port_, "must be 1 to 65535 or a service name");
         }
         std::error_code not_ip;
         const asio::ip::address address = asio::ip::make_address(host_, not_ip);
-        char* end = nullptr;
-        const unsigned long port_number = std::strtoul(port_.c_str(), &end, 10);
-        if (!not_ip && *end == '\0' && port_number > 0 && port_number <= 65535) {
+        if (!not_ip && digits) {
             numeric_.emplace(address, static_cast<unsigned short>(port_number));
         }
     }

@@ -145,8 +145,8 @@ class tls_transport {
 public:
     using connection = tls_connection;
 
-    /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and
-    /// std::invalid_argument as tcp_transport does.
+    /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and the
+    /// config_errors of tcp_transport's host, port and timeout.
     tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
                   tls_options options = {})
         : tcp_(ex, host, std::move(port), options.connect_timeout),

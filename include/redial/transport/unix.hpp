@@ -1,6 +1,7 @@
 #ifndef REDIAL_TRANSPORT_UNIX_HPP
 #define REDIAL_TRANSPORT_UNIX_HPP
 
+#include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
 #include <redial/detail/erased_handler.hpp>
 #include <redial/transport/concept.hpp>
@@ -10,11 +11,14 @@
 #include <asio/local/stream_protocol.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
+
+#include <sys/un.h>
 
 namespace redial {
 
@@ -23,13 +27,22 @@ class unix_transport {
 public:
     using connection = asio::local::stream_protocol::socket;
 
-    /// Throws std::invalid_argument for an empty path or a zero or negative timeout.
+    /// Throws config_error (a std::invalid_argument) naming the key and the value for an empty
+    /// path or one longer than a socket address holds (key `unix path`; 107 bytes on Linux),
+    /// or a timeout that is not positive (`connect-timeout`).
     unix_transport(asio::any_io_executor ex, std::string path,
                    std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10})
-        : ex_(std::move(ex)), path_(std::move(path)), timeout_(connect_timeout) {
-        if (path_.empty() || timeout_.count() <= 0) {
-            throw std::invalid_argument("unix_transport: needs a path and a positive connect "
-                                        "timeout");
+        : ex_(std::move(ex)), path_(std::move(path)),
+          timeout_(detail::require_positive("connect-timeout", connect_timeout)) {
+        if (path_.empty()) {
+            throw config_error("unix path", path_, "must not be empty");
+        }
+        // Checked here, not at the first connect (where asio would throw out of run()).
+        constexpr std::size_t longest = sizeof(sockaddr_un{}.sun_path) - 1;
+        if (path_.size() > longest) {
+            throw config_error("unix path", path_,
+                               "longer than a socket address holds (" + std::to_string(longest) +
+                                   " bytes)");
         }
     }
 
