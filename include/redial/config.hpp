@@ -823,7 +823,7 @@ public:
         std::variant<exponential_backoff, jittered<exponential_backoff>, decorrelated_jitter,
                      full_jittered<exponential_backoff>, equal_jittered<exponential_backoff>>;
 
-    static constexpr bool nonnegative_delays = true; // every alternative's are
+    using nonnegative_delays_of = configured_backoff; // every alternative's are
 
     configured_backoff() noexcept = default;
     explicit configured_backoff(variant_type policy) noexcept : policy_(policy) {}

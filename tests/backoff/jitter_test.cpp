@@ -297,6 +297,45 @@ TEST(StaticJitter, ANegativeInnerDelayCountsAsZero) {
     }
 }
 
+// A class derived from a built-in policy may return negative delays: the promise is not
+// inherited, so the guard stays (a review found the promise inherited at first).
+struct shifted : redial::exponential_backoff {
+    using redial::exponential_backoff::exponential_backoff;
+    ns next() noexcept { return exponential_backoff::next() - 2s; }
+};
+static_assert(redial::promises_nonnegative_delays<redial::exponential_backoff>);
+static_assert(!redial::promises_nonnegative_delays<shifted>);
+static_assert(redial::promises_nonnegative_delays<full_exponential>);
+
+TEST(StaticJitter, ADerivedPolicyDoesNotInheritTheNonNegativePromise) {
+    redial::full_jittered<shifted> full{shifted{1s, 2.0, 30s}, {}, 1};
+    redial::jittered<shifted> runtime{shifted{1s, 2.0, 30s}, redial::full_jitter(), 1};
+    EXPECT_EQ(full.next(), 0s); // 1s - 2s counts as zero
+    EXPECT_EQ(runtime.next(), 0s);
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_GE(full.next(), 0s);
+        ASSERT_GE(runtime.next(), 0s);
+    }
+}
+
+TEST(StaticJitter, ExactWhereDoublesRound) {
+    // 2^53 + 1 has no double: the integer path keeps every nanosecond, and max_delay() with
+    // overshoot is floor(max · Hi) computed the same way.
+    const ns odd{(std::int64_t{1} << 53) + 1};
+    using unit = redial::static_jitter<std::ratio<1>, std::ratio<1>, redial::jitter_cap::overshoot>;
+    redial::jittered<redial::exponential_backoff, redial::default_generator, unit> same{
+        redial::exponential_backoff{odd, 2.0, odd}, {}, 1};
+    EXPECT_EQ(same.next(), odd);
+    EXPECT_EQ(same.max_delay(), odd);
+    using half =
+        redial::static_jitter<std::ratio<1, 2>, std::ratio<1, 2>, redial::jitter_cap::overshoot>;
+    const ns even{(std::int64_t{1} << 54) + 2};
+    redial::jittered<redial::exponential_backoff, redial::default_generator, half> halved{
+        redial::exponential_backoff{even, 2.0, even}, {}, 1};
+    EXPECT_EQ(halved.next(), odd);
+    EXPECT_EQ(halved.max_delay(), odd);
+}
+
 TEST(StaticJitter, SameSeedSameSequence) {
     full_exponential a{one_second(), {}, 9};
     full_exponential b{one_second(), {}, 9};

@@ -158,6 +158,11 @@ TEST_F(TcpTransport, BadParametersAreRefusedNamingTheKeyAndValue) {
     EXPECT_EQ(refused("localhost", "80", -1s), "connect-timeout=-1s");
     // A config_error is a std::invalid_argument, as these errors were before.
     EXPECT_THROW(redial::tcp_transport(io.get_executor(), "", "80"), std::invalid_argument);
+    // The resolver would read these with strtoul and keep 16 bits (+70000 is port 4464).
+    EXPECT_EQ(refused("127.0.0.1", "+70000", 1s), "tcp port=+70000");
+    EXPECT_EQ(refused("127.0.0.1", " 70000", 1s), "tcp port= 70000");
+    EXPECT_EQ(refused("127.0.0.1", "-1", 1s), "tcp port=-1");
+    EXPECT_EQ(refused("127.0.0.1", "000080", 1s), "accepted"); // port 80, as glibc reads it
     // Service names are resolved per attempt, not refused here.
     EXPECT_EQ(refused("localhost", "http", 1s), "accepted");
     EXPECT_EQ(refused("127.0.0.1", "65535", 1s), "accepted");

@@ -29,10 +29,12 @@ concept has_max_delay = requires(const P& p) {
 };
 
 /// Optional: a policy whose delays are non-negative by construction says so with
-/// `static constexpr bool nonnegative_delays = true;`, and the jitter decorator skips its guard
-/// against a negative inner delay. Every built-in policy declares it.
+/// `using nonnegative_delays_of = <the class itself>;`, and the jitter decorator skips its guard
+/// against a negative inner delay. Naming the class keeps the promise from being inherited: a
+/// class derived from a built-in policy may override next(). Every built-in policy declares it.
 template <class P>
-concept promises_nonnegative_delays = requires { requires P::nonnegative_delays; };
+concept promises_nonnegative_delays = requires { typename P::nonnegative_delays_of; } &&
+                                      std::same_as<typename P::nonnegative_delays_of, P>;
 
 } // namespace redial
 

@@ -11,7 +11,7 @@ namespace redial {
 /// The same delay every time (Boost.Redis, NATS). Default 1s.
 class constant_backoff {
 public:
-    static constexpr bool nonnegative_delays = true;
+    using nonnegative_delays_of = constant_backoff; // see promises_nonnegative_delays
 
     constant_backoff() noexcept = default;
     /// Throws config_error unless `delay` > 0 (a zero delay is a busy loop).

@@ -19,7 +19,7 @@ namespace redial {
 template <seedable_generator Generator = default_generator>
 class basic_decorrelated_jitter {
 public:
-    static constexpr bool nonnegative_delays = true;
+    using nonnegative_delays_of = basic_decorrelated_jitter; // see promises_nonnegative_delays
 
     /// base 1s, cap 30s, seeded from std::random_device.
     basic_decorrelated_jitter() = default;

@@ -15,7 +15,7 @@ namespace redial {
 /// seeds': 1s, ×2, 30s, giving 1, 2, 4, 8, 16, 30, 30, ...
 class exponential_backoff {
 public:
-    static constexpr bool nonnegative_delays = true;
+    using nonnegative_delays_of = exponential_backoff; // see promises_nonnegative_delays
 
     exponential_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and multiplier >= 1 (finite).

@@ -143,7 +143,7 @@ public:
     /// The window type: jitter_range, or the static_jitter given.
     using range_type = Window;
     /// Every factor is non-negative and a negative inner delay counts as zero.
-    static constexpr bool nonnegative_delays = true;
+    using nonnegative_delays_of = jittered;
 
     /// Inner default-constructed, the default window (full jitter), seeded from
     /// std::random_device.
@@ -221,8 +221,17 @@ public:
     [[nodiscard]] std::chrono::nanoseconds max_delay() const noexcept
         requires has_max_delay<Inner>
     {
-        return cap() == jitter_cap::overshoot ? detail::sat_mul(inner_.max_delay(), hi())
-                                              : inner_.max_delay();
+        if constexpr (exact) { // floor(max · Hi) in integers, as next() computes it
+            const std::int64_t m = inner_.max_delay().count();
+            return std::chrono::nanoseconds{
+                cap() == jitter_cap::overshoot && m > 0
+                    ? static_cast<std::int64_t>(detail::mul_ratio<typename Window::hi_ratio>(
+                          static_cast<std::uint64_t>(m)))
+                    : m};
+        } else {
+            return cap() == jitter_cap::overshoot ? detail::sat_mul(inner_.max_delay(), hi())
+                                                  : inner_.max_delay();
+        }
     }
 
     [[nodiscard]] jitter_range range() const noexcept { return {lo(), hi(), cap()}; }

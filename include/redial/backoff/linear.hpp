@@ -13,7 +13,7 @@ namespace redial {
 /// initial, initial + step, initial + 2·step, ... capped at max. Default 1s, +1s, 30s.
 class linear_backoff {
 public:
-    static constexpr bool nonnegative_delays = true;
+    using nonnegative_delays_of = linear_backoff; // see promises_nonnegative_delays
 
     linear_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and step >= 0.

@@ -32,7 +32,7 @@ struct flap_damping_params {
 /// RFC 2439 route flap damping, applied to connections. A penalty decays exponentially,
 /// p(t) = p0 · 2^(−(t − t0) / half_life), and each drop (session end at time t) does, in order:
 ///   1. decay the penalty to t;
-///   2. if suppressed and the decayed penalty is below `reuse`: no longer suppressed;
+///   2. if suppressed and t is at or past the release (below): no longer suppressed;
 ///   3. add `penalty`, capped at the ceiling reuse · 2^(max_hold_down / half_life) (RFC 2439's
 ///      maximum penalty: from the ceiling it takes exactly max_hold_down to decay to reuse);
 ///   4. if not suppressed and the penalty is now above `suppress` (strictly): suppressed.

@@ -14,6 +14,7 @@
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -46,10 +47,16 @@ public:
         if (port_.empty()) {
             throw config_error("tcp port", port_, "must not be empty");
         }
+        // The resolver reads a port with strtoul and keeps 16 bits ("+70000" is port 4464), so
+        // anything strtoul would read as a number must be digits only and in range.
         const bool digits = port_.find_first_not_of("0123456789") == std::string::npos;
+        const char first = port_.front();
+        if (first == '+' || first == '-' || std::isspace(static_cast<unsigned char>(first)) != 0) {
+            throw config_error("tcp port", port_, "must be 1 to 65535 or a service name");
+        }
         char* end = nullptr;
-        const unsigned long port_number = std::strtoul(port_.c_str(), &end, 10);
-        if (digits && (port_number == 0 || port_number > 65535 || port_.size() > 5)) {
+        const unsigned long port_number = std::strtoul(port_.c_str(), &end, 10); // saturates
+        if (digits && (port_number == 0 || port_number > 65535)) {
             throw config_error("tcp port", port_, "must be 1 to 65535 or a service name");
         }
         std::error_code not_ip;
