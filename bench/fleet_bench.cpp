@@ -18,6 +18,8 @@
 #include <redial/backoff/jitter.hpp>
 #include <redial/sim/world.hpp>
 
+#include "report.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -143,6 +145,8 @@ int main(int argc, char** argv) {
         }
     }
     int n = static_cast<int>(rest.size());
+    std::FILE* const tables =
+        redial::bench::table_stream(redial::bench::output_format(n, rest.data()));
     benchmark::RegisterBenchmark("fleet_wheel", fleet<sim::event_wheel>, "fleet_wheel")
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond)
@@ -162,23 +166,25 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
 
-    std::printf("\n%u clients, full jitter, outage of 30 s; events per second (best run)\n",
-                clients);
+    std::fflush(stdout);
+    std::fprintf(tables,
+                 "\n%u clients, full jitter, outage of 30 s; events per second (best run)\n",
+                 clients);
     for (const auto& [name, rate] : events_per_s) {
-        std::printf("  %-12s %8.2f M/s\n", name.c_str(), rate / 1e6);
+        std::fprintf(tables, "  %-12s %8.2f M/s\n", name.c_str(), rate / 1e6);
     }
-    auto ratio = [](const char* a, const char* b, const char* target) {
+    auto ratio = [&](const char* a, const char* b, const char* target) {
         if (events_per_s.count(a) != 0 && events_per_s.count(b) != 0) {
-            std::printf("  %-12s / %-12s %6.2fx  %s\n", a, b, events_per_s[a] / events_per_s[b],
-                        target);
+            std::fprintf(tables, "  %-12s / %-12s %6.2fx  %s\n", a, b,
+                         events_per_s[a] / events_per_s[b], target);
         }
     };
     ratio("fleet_wheel", "pq_loop", "(goal >= 5x)");
     ratio("fleet_wheel", "fleet_heap", "");
     if (hashes.count("fleet_wheel") != 0 && hashes.count("fleet_heap") != 0) {
         const bool same = hashes["fleet_wheel"] == hashes["fleet_heap"];
-        std::printf("  trace hashes %s (%016llx)\n", same ? "equal" : "DIFFER",
-                    static_cast<unsigned long long>(hashes["fleet_wheel"]));
+        std::fprintf(tables, "  trace hashes %s (%016llx)\n", same ? "equal" : "DIFFER",
+                     static_cast<unsigned long long>(hashes["fleet_wheel"]));
         if (!same) {
             return 1;
         }

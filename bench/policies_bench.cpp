@@ -8,6 +8,7 @@
 
 #include <redial/core/machine.hpp>
 
+#include "report.hpp"
 #include "support/policy_list.hpp"
 
 #include <benchmark/benchmark.h>
@@ -21,10 +22,9 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -297,56 +297,51 @@ void machine_step_baseline(benchmark::State& state) {
 
 // --- ratios ---------------------------------------------------------------------------------
 
-class ratio_reporter : public benchmark::ConsoleReporter {
+// Per delay (or event), the minimum over repetitions of each benchmark: noise only adds time.
+class ratio_table {
 public:
-    // Colour only on a terminal, so redirected output (docs, CI logs) stays plain text.
-    ratio_reporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const Run& r : runs) {
-            if (!r.error_occurred && r.run_type == Run::RT_Iteration) {
-                // Per delay (or event), the minimum over repetitions: noise only adds time.
-                const double per_item =
-                    r.GetAdjustedRealTime() * (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) /
-                    (r.run_name.function_name.starts_with("machine") ? machine_events
-                                                                     : schedule_length);
-                auto [it, fresh] = ns_.try_emplace(r.run_name.function_name, per_item);
-                if (!fresh && per_item < it->second) {
-                    it->second = per_item;
-                }
-            }
+    void observe(const benchmark::BenchmarkReporter::Run& r) {
+        if (r.error_occurred || r.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration) {
+            return;
         }
-        ConsoleReporter::ReportRuns(runs);
+        const double per_item =
+            r.GetAdjustedRealTime() * (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) /
+            (r.run_name.function_name.starts_with("machine") ? machine_events : schedule_length);
+        auto [it, fresh] = ns_.try_emplace(r.run_name.function_name, per_item);
+        if (!fresh && per_item < it->second) {
+            it->second = per_item;
+        }
     }
 
-    void print_ratios(const std::vector<std::string>& policies) const {
-        std::printf("\n%-28s %10s %10s %8s  %s\n", "policy", "ns/delay", "baseline", "ratio",
-                    "target");
+    void print(std::FILE* out, const std::vector<std::string>& policies) const {
+        std::fprintf(out, "\n%-28s %10s %10s %8s  %s\n", "policy", "ns/delay", "baseline", "ratio",
+                     "target");
         for (const std::string& name : policies) {
-            row(name, name + "_baseline", "<= 1.10");
+            row(out, name, name + "_baseline", "<= 1.10");
         }
-        std::printf("\n%-28s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay", "mt19937",
-                    "speedup", "target");
-        speedup("decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", ">= 2.0");
-        speedup("full_jittered_exponential", "jittered_exponential_mt19937_baseline", "");
-        std::printf("\n%-28s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
-        row("machine_step", "machine_step_baseline", "");
+        std::fprintf(out, "\n%-28s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay",
+                     "mt19937", "speedup", "target");
+        speedup(out, "decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", ">= 2.0");
+        speedup(out, "full_jittered_exponential", "jittered_exponential_mt19937_baseline", "");
+        std::fprintf(out, "\n%-28s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
+        row(out, "machine_step", "machine_step_baseline", "");
     }
 
 private:
     bool have(const std::string& a, const std::string& b) const {
         return ns_.count(a) != 0 && ns_.count(b) != 0 && ns_.at(b) > 0;
     }
-    void row(const std::string& a, const std::string& b, const char* target) const {
+    void row(std::FILE* out, const std::string& a, const std::string& b, const char* target) const {
         if (have(a, b)) {
-            std::printf("%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
-                        ns_.at(a) / ns_.at(b), target);
+            std::fprintf(out, "%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
+                         ns_.at(a) / ns_.at(b), target);
         }
     }
-    void speedup(const std::string& a, const std::string& b, const char* target) const {
+    void speedup(std::FILE* out, const std::string& a, const std::string& b,
+                 const char* target) const {
         if (have(b, a)) {
-            std::printf("%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
-                        ns_.at(b) / ns_.at(a), target);
+            std::fprintf(out, "%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
+                         ns_.at(b) / ns_.at(a), target);
         }
     }
 
@@ -354,9 +349,9 @@ private:
 };
 
 template <class B, class S>
-void print_size(const char* b, const char* s) {
-    std::printf("  sizeof(basic_reconnect_machine<%s, %s>) = %zu\n", b, s,
-                sizeof(redial::basic_reconnect_machine<B, S>));
+void print_size(std::FILE* out, const char* b, const char* s) {
+    std::fprintf(out, "  sizeof(basic_reconnect_machine<%s, %s>) = %zu\n", b, s,
+                 sizeof(redial::basic_reconnect_machine<B, S>));
 }
 
 } // namespace
@@ -391,22 +386,28 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("machine_step", machine_step);
     benchmark::RegisterBenchmark("machine_step_baseline", machine_step_baseline);
 
+    const std::string_view format = redial::bench::output_format(argc, argv);
+    std::FILE* const tables = redial::bench::table_stream(format);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 1;
     }
-    std::printf("Machine sizes (Error = std::error_code):\n");
-    hana::for_each(redial::test::backoff_policies, [](auto t) {
+    std::fprintf(tables, "Machine sizes (Error = std::error_code):\n");
+    hana::for_each(redial::test::backoff_policies, [&](auto t) {
         using P = typename decltype(t)::type;
-        print_size<P, redial::uptime_threshold>(policy_traits<P>::name, "uptime_threshold");
+        print_size<P, redial::uptime_threshold>(tables, policy_traits<P>::name, "uptime_threshold");
     });
-    hana::for_each(redial::test::stability_policies, [](auto t) {
+    hana::for_each(redial::test::stability_policies, [&](auto t) {
         using S = typename decltype(t)::type;
-        print_size<redial::exponential_backoff, S>("exponential", policy_traits<S>::name);
+        print_size<redial::exponential_backoff, S>(tables, "exponential", policy_traits<S>::name);
     });
-    ratio_reporter reporter;
+    std::fflush(tables);
+    ratio_table ratios;
+    redial::bench::observing_reporter reporter(
+        format, [&](const benchmark::BenchmarkReporter::Run& r) { ratios.observe(r); });
     benchmark::RunSpecifiedBenchmarks(&reporter);
-    reporter.print_ratios(policies);
+    std::fflush(stdout);
+    ratios.print(tables, policies);
     benchmark::Shutdown();
     return 0;
 }

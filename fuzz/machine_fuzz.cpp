@@ -44,6 +44,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace {
 
@@ -438,7 +439,8 @@ private:
             const ns left =
                 redial::detail::sat_sub(timeout_, redial::detail::elapsed(window_, now_));
             if (hold.count() > 0 && hold > left) {
-                expect_give_up(d, redial::give_up_reason::timeout, what + ", held past the end");
+                held_ = {redial::detail::elapsed(window_, now_), hold};
+                expect_give_up(d, redial::give_up_reason::held_down, what + ", held past the end");
                 return;
             }
             if (clip_) {
@@ -471,6 +473,12 @@ private:
         case redial::give_up_reason::attempts:
             expected = "reconnect gave up after " + std::to_string(max_attempts_) + " attempts";
             break;
+        case redial::give_up_reason::held_down:
+            expected = "reconnect gave up " + redial::format_duration(held_.first) +
+                       " into the retry window: suppressed as flapping for another " +
+                       redial::format_duration(held_.second) + ", past the " +
+                       redial::format_duration(timeout_) + " give-up timeout";
+            break;
         default:
             expected = "reconnect gave up on a terminal error";
             break;
@@ -498,6 +506,7 @@ private:
     bool clip_;
     ns max_hold_{0};
     ns max_sleep_{0};
+    std::pair<ns, ns> held_{}; // the last held-down give-up: into the window, the hold-down
     time_point now_{};
     time_point window_{};
     time_point connected_at_{};

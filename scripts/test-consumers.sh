@@ -7,9 +7,27 @@
 #   FetchContent      FetchContent_Declare(redial SOURCE_DIR <this checkout>), no network
 #   pkg-config        c++ -std=c++20 $(pkg-config --cflags redial) main.cpp, nothing else
 # Each also checks where the redial headers it compiled came from (the prefix or the checkout).
-# Usage: scripts/test-consumers.sh [compiler]   (default c++; run by the test suite)
+# Usage: scripts/test-consumers.sh [compiler [copy-parent [ccache-base-dir]]]
+#   compiler         default c++
+#   copy-parent      run the tests from a copy of this checkout made in a new folder under it
+#                    (the suite uses /tmp and /var/tmp: a clone may live anywhere)
+#   ccache-base-dir  CCACHE_BASEDIR for that run; "copy" is the copy itself, as scripts/deps.sh
+#                    sets it for a clone
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ $# -ge 2 ]; then
+    copy=$(mktemp -d "$2/redial-clone.XXXXXX")
+    trap 'rm -rf "$copy"' EXIT
+    # The files a clone would have: tracked and new ones, not builds or ignored files.
+    git ls-files -z --cached --others --exclude-standard |
+        xargs -0 cp --parents -t "$copy" 2>/dev/null ||
+        tar --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$copy"
+    base=${3:-}
+    [ "$base" != copy ] || base=$copy
+    echo "from a copy in $copy, CCACHE_BASEDIR=${base:-(unset)}"
+    (cd "$copy" && CCACHE_BASEDIR=$base bash scripts/test-consumers.sh "$1")
+    exit
+fi
 src=$(pwd)
 cxx=$(command -v "${1:-c++}") || {
     echo "no compiler ${1:-c++}" >&2
@@ -25,13 +43,18 @@ fi
 prefix=$work/prefix
 
 # The file the redial headers were compiled from must be under $2 (an include directory).
-# $1: a depfile, or a Ninja build directory (whose recorded dependencies are read).
+# $1: a depfile, or a Ninja build directory (whose recorded dependencies are read). A relative
+# path in either is relative to the directory the compiler ran in ($3; for Ninja, the build
+# directory): ccache's base_dir (CCACHE_BASEDIR, or a user's ccache.conf) rewrites include
+# paths that way, e.g. ../../<clone>/include from a build directory under /tmp.
 check_headers_from() {
-    local deps
+    local deps ran_in=${3:-$1}
     if [ -d "$1" ]; then deps=$(ninja -C "$1" -t deps); else deps=$(cat "$1"); fi
     local used
     used=$(grep -oE '[^ ]*/redial/core/machine\.hpp' <<<"$deps" | head -n 1)
-    if [ "$(realpath "$used")" != "$(realpath "$2")/redial/core/machine.hpp" ]; then
+    [ -z "$used" ] || [[ "$used" == /* ]] || used=$ran_in/$used
+    if [ -z "$used" ] ||
+        [ "$(realpath -e "$used")" != "$(realpath -e "$2")/redial/core/machine.hpp" ]; then
         echo "compiled against ${used:-no redial/core/machine.hpp}, not $2"
         return 1
     fi
@@ -94,10 +117,10 @@ consumer_pkg_config() {
     libs=$(pkg-config --libs redial)
     echo "cflags: $cflags; libs: $libs"
     # shellcheck disable=SC2086 # the flags are words
-    "$cxx" -std=c++20 -Wall -Wextra -Werror $cflags -MD -MF "$build/main.d" \
-        tests/consumer/pkg_config/main.cpp -o "$build/consumer" $libs
+    (cd "$build" && "$cxx" -std=c++20 -Wall -Wextra -Werror $cflags -MD -MF main.d \
+        "$src/tests/consumer/pkg_config/main.cpp" -o consumer $libs)
     "$build/consumer"
-    check_headers_from "$build/main.d" "$prefix/include"
+    check_headers_from "$build/main.d" "$prefix/include" "$build"
 }
 
 passed=0

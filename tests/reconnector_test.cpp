@@ -2,6 +2,7 @@
 
 #include <redial/clock/virtual_clock.hpp>
 #include <redial/stability/always_stable.hpp>
+#include <redial/stability/flap_damping.hpp>
 #include <redial/transport/scripted.hpp>
 
 #include <asio/co_spawn.hpp>
@@ -217,6 +218,45 @@ TEST(Reconnector, TimeoutZeroNeverGivesUp) {
     w.until_done(10'000);
     EXPECT_FALSE(w.result);
     EXPECT_GE(r.transport().attempts(), 10'000u);
+    r.stop();
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+// flap_damping holds a suppressed link down for up to 60 m by default: with the default 5 m
+// budget the run would give up at the first suppression (it did, at 25 s, with "timed out
+// after 5m"), so the typed constructor refuses the pair as the configuration strings do.
+TEST(Reconnector, FlapDampingWithABudgetShorterThanItsHoldDownIsRefused) {
+    world w;
+    auto script = [](std::size_t) { return scripted_step::accept(0s); };
+    EXPECT_THROW(
+        (reconnector<redial::flap_damping>{w.io.get_executor(), w.make_transport(script), w.clock}),
+        redial::config_error);
+    // Never giving up, the third quick drop is suppressed and held down (about 30 min), not
+    // retried every second and not given up on.
+    reconnector<redial::flap_damping> r{w.io.get_executor(),
+                                        w.make_transport(script),
+                                        w.clock,
+                                        redial::exponential_backoff{},
+                                        redial::flap_damping{},
+                                        redial::machine_options{.give_up_timeout = 0s}};
+    w.run(r);
+    w.clock.advance(29min);
+    EXPECT_EQ(r.observer().attempts, secs({0, 1, 2}));
+    EXPECT_EQ(r.observer().verdicts, (std::vector{redial::verdict::stable, redial::verdict::stable,
+                                                  redial::verdict::flap}));
+    ASSERT_EQ(r.observer().backoffs.size(), 3u);
+    EXPECT_GT(r.observer().backoffs.back(), 1798s);
+    EXPECT_FALSE(w.result);
+    // At the release (2 s + the hold-down) the penalty has decayed to 750: one drop (1750) is
+    // stable and sleeps 1 s, the next (2749) is suppressed again.
+    const ns hold = r.observer().backoffs.back();
+    w.clock.advance(2min);
+    ASSERT_EQ(r.observer().attempts.size(), 5u);
+    EXPECT_EQ(r.observer().attempts[3], 2s + hold);
+    EXPECT_EQ(r.observer().attempts[4], 3s + hold);
+    EXPECT_EQ(r.observer().verdicts[3], redial::verdict::stable);
+    EXPECT_EQ(r.observer().verdicts[4], redial::verdict::flap);
     r.stop();
     w.poll();
     EXPECT_EQ(w.result, std::error_code{});

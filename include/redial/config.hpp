@@ -886,6 +886,16 @@ public:
             }
         });
     }
+    /// Flap damping's longest hold-down; zero for the other policies.
+    [[nodiscard]] std::chrono::nanoseconds max_hold_down() const noexcept {
+        return detail::visit_active(policy_, [](const auto& p) noexcept {
+            if constexpr (has_max_hold_down<std::remove_cvref_t<decltype(p)>>) {
+                return std::chrono::nanoseconds{p.max_hold_down()};
+            } else {
+                return std::chrono::nanoseconds{0};
+            }
+        });
+    }
     /// Forwarded to uptime_threshold (which ignores it when its threshold was explicit).
     void adopt_initial_delay(std::chrono::nanoseconds d) noexcept {
         detail::visit_active(policy_, [d](auto& p) noexcept {
@@ -901,7 +911,8 @@ private:
 };
 
 static_assert(stability_policy<configured_stability>);
-static_assert(has_hold_down<configured_stability> && adopts_initial_delay<configured_stability>);
+static_assert(has_hold_down<configured_stability> && has_max_hold_down<configured_stability> &&
+              adopts_initial_delay<configured_stability>);
 
 namespace detail {
 template <class Policy>

@@ -454,13 +454,65 @@ TEST(Machine, ASuppressedConnectionSleepsTheHoldDown) {
     EXPECT_EQ(d, decision::wait(hold)); // not the backoff's 2 s
 }
 
-TEST(Machine, AHoldDownPastTheDeadlineGivesUpAtOnceEvenWhenClipping) {
-    for (bool clip : {false, true}) {
-        damped_machine m{redial::exponential_backoff{}, redial::flap_damping{},
-                         machine_options{.clip_to_deadline = clip}};
-        EXPECT_EQ(three_quick_drops(m), decision::give_up()) << clip;
-        EXPECT_EQ(m.give_up_message(), "reconnect timed out after 5m: reset");
+// flap_damping's default max hold-down is 60 m, the default give-up timeout 5 m: every
+// suppression would give up at once (the first one at 2 s), so the pair is refused up front,
+// as the configuration strings refuse it.
+TEST(Machine, RefusesAGiveUpTimeoutNoLongerThanTheLongestHoldDown) {
+    try {
+        damped_machine m{redial::exponential_backoff{}, redial::flap_damping{}};
+        FAIL() << "the default 5m timeout with a 1h max hold-down was accepted";
+    } catch (const redial::config_error& e) {
+        EXPECT_STREQ(e.what(), "invalid backoff-timeout \"5m\": must be 0 (never give up) or "
+                               "longer than the stability policy's longest hold-down "
+                               "(max_hold_down 1h): a suppressed connection would give up at "
+                               "once");
+        EXPECT_EQ(e.key(), "backoff-timeout");
+        EXPECT_EQ(e.value(), "5m");
     }
+    EXPECT_THROW((damped_machine{redial::exponential_backoff{}, redial::flap_damping{},
+                                 machine_options{.give_up_timeout = 1h}}),
+                 redial::config_error); // equal is refused too: it gives up at the limit
+    EXPECT_NO_THROW((damped_machine{redial::exponential_backoff{}, redial::flap_damping{},
+                                    machine_options{.give_up_timeout = 1h + 1ns}}));
+    EXPECT_NO_THROW((damped_machine{redial::exponential_backoff{}, redial::flap_damping{},
+                                    machine_options{.give_up_timeout = 0s}}));
+    redial::flap_damping_params short_hold;
+    short_hold.half_life = 10s;
+    short_hold.max_hold_down = 30s;
+    EXPECT_NO_THROW((damped_machine{redial::exponential_backoff{},
+                                    redial::flap_damping{short_hold}})); // 5m > 30s
+}
+
+// A suppression late in a window, whose hold-down outlasts what is left of the timeout: no
+// attempt could be made in time, so it gives up at once, and the message says why (not "timed
+// out after 1h1m" 40 minutes in).
+TEST(Machine, AHoldDownPastWhatIsLeftGivesUpNamingTheSuppression) {
+    redial::flap_damping_params one_drop; // a single drop suppresses: 3000 > 2000
+    one_drop.penalty = 3000;
+    for (bool clip : {false, true}) {
+        damped_machine m{redial::exponential_backoff{40min, 2.0, 40min},
+                         redial::flap_damping{one_drop},
+                         machine_options{.give_up_timeout = 61min, .clip_to_deadline = clip}};
+        m.start(t0);
+        EXPECT_EQ(m.on_connect_failed(t0, "refused"), decision::wait(40min));
+        EXPECT_EQ(m.on_wait_done(t0 + 40min), decision::connect());
+        m.on_connected(t0 + 40min);
+        // The hold-down is 15m · log2(3000 / 750) = 30m; 21m are left of the window.
+        EXPECT_EQ(m.on_session_end(t0 + 40min, "reset"), decision::give_up()) << clip;
+        EXPECT_EQ(m.last_verdict(), verdict::flap);
+        EXPECT_EQ(m.reason(), redial::give_up_reason::held_down);
+        EXPECT_EQ(m.give_up_message(), "reconnect gave up 40m into the retry window: suppressed "
+                                       "as flapping for another 30m, past the 1h1m give-up "
+                                       "timeout: reset");
+    }
+    // With 30m left, the same hold-down fits: it sleeps it (max(backoff 40m, hold 30m) = 40m).
+    damped_machine fits{redial::exponential_backoff{40min, 2.0, 40min},
+                        redial::flap_damping{one_drop}, machine_options{.give_up_timeout = 70min}};
+    fits.start(t0);
+    (void)fits.on_connect_failed(t0, "refused");
+    (void)fits.on_wait_done(t0 + 40min);
+    fits.on_connected(t0 + 40min);
+    EXPECT_EQ(fits.on_session_end(t0 + 40min, "reset"), decision::wait(40min));
 }
 
 TEST(Machine, WakeDoesNotBypassAHoldDown) {

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 namespace redial {
@@ -67,7 +68,13 @@ struct decision {
 };
 
 enum class machine_state : std::uint8_t { idle, connecting, connected, waiting, gave_up };
-enum class give_up_reason : std::uint8_t { none, timeout, attempts, terminal };
+enum class give_up_reason : std::uint8_t {
+    none,
+    timeout,   ///< the give-up timeout passed
+    attempts,  ///< the attempt limit was reached
+    terminal,  ///< the classifier marked an error as final
+    held_down, ///< the stability policy's hold-down outlasts what is left of the timeout
+};
 
 namespace detail {
 /// Text of an error for the give-up message: anything with message() (std::error_code),
@@ -113,12 +120,25 @@ public:
                  std::default_initializable<Terminal>
         : basic_reconnect_machine(Backoff{}) {}
 
-    /// Throws config_error for a negative give-up timeout.
+    /// Throws config_error for a negative give-up timeout, and for a non-zero one that is not
+    /// longer than the stability policy's max_hold_down() (flap_damping's 60 m by default):
+    /// every suppression would then give up at once, without a retry.
     explicit basic_reconnect_machine(Backoff backoff, Stability stability = Stability{},
                                      machine_options options = {}, Terminal terminal = Terminal{})
         : backoff_(std::move(backoff)), stability_(std::move(stability)),
           terminal_(std::move(terminal)), options_(options) {
         detail::require_non_negative("backoff-timeout", options_.give_up_timeout);
+        if constexpr (has_max_hold_down<Stability>) {
+            const std::chrono::nanoseconds most{stability_.max_hold_down()};
+            const std::chrono::nanoseconds timeout = options_.give_up_timeout;
+            if (timeout.count() != 0 && timeout <= most) {
+                throw config_error("backoff-timeout", format_duration(timeout),
+                                   "must be 0 (never give up) or longer than the stability "
+                                   "policy's longest hold-down (max_hold_down " +
+                                       format_duration(most) +
+                                       "): a suppressed connection would give up at once");
+            }
+        }
         if constexpr (adopts_initial_delay<Stability> && has_initial_delay<Backoff>) {
             stability_.adopt_initial_delay(backoff_.initial_delay());
         }
@@ -251,6 +271,14 @@ public:
         case give_up_reason::terminal:
             s = "reconnect gave up on a terminal error";
             break;
+        case give_up_reason::held_down:
+            if constexpr (has_hold_down<Stability>) {
+                s = "reconnect gave up " + format_duration(held_.after) +
+                    " into the retry window: suppressed as flapping for another " +
+                    format_duration(held_.hold) + ", past the " +
+                    format_duration(options_.give_up_timeout) + " give-up timeout";
+            }
+            break;
         }
         if (last_error_) {
             s += ": " + detail::error_text(*last_error_);
@@ -292,7 +320,10 @@ private:
             // now instead of sleeping the hold-down first. Never clipped: it would attempt
             // while still suppressed.
             if (hold.count() > 0 && hold > left) {
-                return give_up(give_up_reason::timeout);
+                if constexpr (has_hold_down<Stability>) {
+                    held_ = {detail::elapsed(window_start_, now), hold};
+                }
+                return give_up(give_up_reason::held_down);
             }
             if (options_.clip_to_deadline) {
                 if (left.count() <= 0) {
@@ -307,7 +338,16 @@ private:
 
     [[no_unique_address]] Backoff backoff_;
     [[no_unique_address]] Stability stability_;
+    // What give_up_message() reports for give_up_reason::held_down; no space without a hold-down.
+    struct held_down_at {
+        std::chrono::nanoseconds after{0}; // into the retry window
+        std::chrono::nanoseconds hold{0};
+    };
+    struct no_hold_down {};
+
     [[no_unique_address]] Terminal terminal_;
+    [[no_unique_address]] std::conditional_t<has_hold_down<Stability>, held_down_at, no_hold_down>
+        held_;
     machine_options options_;
     time_point window_start_{};
     time_point connected_at_{};

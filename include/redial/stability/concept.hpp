@@ -34,6 +34,13 @@ concept has_hold_down = requires(const S& s, time_point now) {
     { s.hold_down(now) } -> std::convertible_to<std::chrono::nanoseconds>;
 };
 
+/// Optional, beside hold_down: the longest hold-down the policy can ever ask for. The machine
+/// refuses a give-up timeout that is not longer (every suppression would give up at once).
+template <class S>
+concept has_max_hold_down = requires(const S& s) {
+    { s.max_hold_down() } -> std::convertible_to<std::chrono::nanoseconds>;
+};
+
 /// Optional: a policy whose default depends on the backoff's first delay (uptime_threshold's
 /// default threshold is the backoff's initial delay). The machine calls it once, at
 /// construction, when the backoff policy has initial_delay().

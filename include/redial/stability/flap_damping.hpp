@@ -42,9 +42,11 @@ struct flap_damping_params {
 ///
 /// While suppressed, hold_down(now) is the time until the penalty decays to `reuse`; the machine
 /// sleeps max(backoff delay, hold_down), so a flapping connection is held down for up to
-/// max_hold_down however small the backoff. The uptime of a session is not considered: only
-/// how often sessions end. Time never reads a clock; a `now` earlier than the last drop is
-/// treated as no time passing.
+/// max_hold_down however small the backoff. The machine refuses a give-up timeout that is not
+/// longer than max_hold_down (the default 5 m against the default 60 m included), and gives up
+/// with "suppressed as flapping" when a hold-down outlasts what is left of the timeout. The uptime
+/// of a session is not considered: only how often sessions end. Time never reads a clock; a `now`
+/// earlier than the last drop is treated as no time passing.
 class flap_damping {
 public:
     flap_damping() noexcept : ceiling_(ceiling_of(params_)) {}
@@ -97,6 +99,11 @@ public:
             return std::chrono::nanoseconds{0};
         }
         return detail::elapsed(now > updated_ ? now : updated_, release_at_);
+    }
+
+    /// The longest hold_down() can be: params().max_hold_down.
+    [[nodiscard]] std::chrono::nanoseconds max_hold_down() const noexcept {
+        return params_.max_hold_down;
     }
 
     /// The penalty decayed to `now` (zero after reset).
@@ -169,7 +176,7 @@ private:
 };
 
 static_assert(stability_policy<flap_damping>);
-static_assert(has_hold_down<flap_damping>);
+static_assert(has_hold_down<flap_damping> && has_max_hold_down<flap_damping>);
 
 } // namespace redial
 
