@@ -4,6 +4,7 @@
 //
 //   redial-herd                                  (100,000 clients, every policy, outage)
 //   redial-herd --clients 1000000 --policy full,decorrelated --svg herd.svg
+//   redial-herd --scenario occ --base 10ms --cap 2s  (AWS's optimistic-concurrency model)
 //   redial-herd --scenario contention --clients 100 --json
 
 #include <redial/backoff/constant.hpp>
@@ -56,9 +57,14 @@ struct herd_options {
     double capacity = 50'000; // accepts per second once the server is back
     std::uint32_t backlog = 4096;
     sim::server_mode down_mode = sim::server_mode::refusing;
-    // both
+    // occ: each one-way hop is N(hop_mean, hop_stddev), redrawn below zero
+    ns hop_mean = 10ms;
+    ns hop_stddev = 2ms;
+    // outage and contention
     ns latency = 1ms;
+    // outage
     ns connect_timeout = 10s;
+    // all
     ns bin = 100ms;
     ns until = 24h; // virtual time limit
     bool json = false;
@@ -70,7 +76,7 @@ struct result {
     std::string policy;
     std::uint64_t attempts = 0;
     double peak = 0;
-    ns p50{0}, p99{0}, max{0};
+    ns p50{0}, p99{0}, max{0}; // fleet_stats::never when that client was not back
     std::uint64_t recovered = 0;
     std::uint64_t gave_up = 0;
     std::uint64_t events = 0;
@@ -89,9 +95,12 @@ void print_help() {
         "Simulates a fleet of reconnecting clients once per backoff policy and prints, per\n"
         "policy, attempts, the peak attempt rate and the time until every client was back.\n\n"
         "  --scenario S         outage (default): all connected, the server goes down, then\n"
-        "                       comes back with a capacity; contention: each client makes one\n"
-        "                       write that succeeds only if no other attempt overlaps it (AWS)\n"
-        "  --clients N          fleet size (default 100000 for outage, 100 for contention)\n"
+        "                       comes back with a capacity; occ: each client makes one write\n"
+        "                       of a shared record by optimistic concurrency (read the version,\n"
+        "                       write it back; the first write with the current version wins:\n"
+        "                       AWS's model); contention: each client makes one write that\n"
+        "                       succeeds only if no other attempt overlaps it\n"
+        "  --clients N          fleet size (default 100000 for outage, 100 otherwise)\n"
         "  --policy LIST        comma-separated: exponential (no jitter), full, equal,\n"
         "                       decorrelated, grpc, constant; or all (default)\n"
         "  --seed N             the run's seed (default 1); the same seed, the same run\n"
@@ -103,8 +112,11 @@ void print_help() {
         "  --down-mode M        outage: refusing (default), down (unreachable) or hanging\n"
         "  --capacity N         outage: accepts per second once back (50000; 0 = unlimited)\n"
         "  --backlog N          outage: connects queued beyond the accept rate (4096)\n"
-        "  --latency DUR        connect round trip, or a contended write's duration (1ms)\n"
-        "  --connect-timeout DUR  (10s)\n"
+        "  --latency DUR        outage: connect round trip; contention: how long a write\n"
+        "                       holds the record (1ms)\n"
+        "  --hop-mean DUR       occ: mean of each one-way network hop (10ms)\n"
+        "  --hop-stddev DUR     occ: its standard deviation (2ms); draws below 0 are redrawn\n"
+        "  --connect-timeout DUR  outage: (10s)\n"
         "  --bin DUR            width of the attempt-rate windows (100ms)\n"
         "  --until DUR          virtual time limit (24h)\n"
         "  --json               print JSON instead of the table\n"
@@ -161,7 +173,10 @@ herd_options parse(int argc, char** argv) {
     std::string cap_text = "30s";
     std::string outage_text = "30s";
     std::string plot_until_text;
-    std::vector<std::pair<std::string, std::string>> outage_only; // flags given, as written
+    // Flags given, as written, that apply to some scenarios only.
+    std::vector<std::pair<std::string, std::string>> outage_only;
+    std::vector<std::pair<std::string, std::string>> occ_only;
+    std::vector<std::pair<std::string, std::string>> not_occ;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -194,12 +209,19 @@ herd_options parse(int argc, char** argv) {
         }
         const std::string flag = "--" + key;
         if (key == "down-at" || key == "outage" || key == "down-mode" || key == "capacity" ||
-            key == "backlog") {
+            key == "backlog" || key == "connect-timeout") {
             outage_only.emplace_back(flag, value);
         }
+        if (key == "hop-mean" || key == "hop-stddev") {
+            occ_only.emplace_back(flag, value);
+        }
+        if (key == "latency") {
+            not_occ.emplace_back(flag, value);
+        }
         if (key == "scenario") {
-            if (value != "outage" && value != "contention") {
-                usage_error("invalid --scenario \"" + value + "\": expected outage or contention");
+            if (value != "outage" && value != "contention" && value != "occ") {
+                usage_error("invalid --scenario \"" + value +
+                            "\": expected outage, occ or contention");
             }
             o.scenario = value;
         } else if (key == "clients") {
@@ -240,6 +262,10 @@ herd_options parse(int argc, char** argv) {
             o.backlog = static_cast<std::uint32_t>(parse_count(flag, value, 1, 1'000'000'000));
         } else if (key == "latency") {
             o.latency = parse_dur(flag, value);
+        } else if (key == "hop-mean") {
+            o.hop_mean = parse_dur(flag, value);
+        } else if (key == "hop-stddev") {
+            o.hop_stddev = parse_dur(flag, value);
         } else if (key == "connect-timeout") {
             o.connect_timeout = parse_positive(flag, value);
         } else if (key == "bin") {
@@ -275,6 +301,15 @@ herd_options parse(int argc, char** argv) {
     if (o.scenario != "outage" && !outage_only.empty()) {
         usage_error("invalid " + outage_only.front().first + " \"" + outage_only.front().second +
                     "\": applies only to --scenario outage");
+    }
+    if (o.scenario != "occ" && !occ_only.empty()) {
+        usage_error("invalid " + occ_only.front().first + " \"" + occ_only.front().second +
+                    "\": applies only to --scenario occ");
+    }
+    if (o.scenario == "occ" && !not_occ.empty()) {
+        usage_error("invalid " + not_occ.front().first + " \"" + not_occ.front().second +
+                    "\": does not apply to --scenario occ (its hops are --hop-mean and "
+                    "--hop-stddev)");
     }
     if (o.outage > ns::max() - o.down_at) {
         usage_error("invalid --outage \"" + outage_text +
@@ -333,6 +368,10 @@ sim::world_options world_of(const herd_options& h) {
                       {h.down_at + h.outage, sim::server_mode::up}};
         s.accept_rate = h.capacity;
         s.backlog = h.backlog;
+    } else if (h.scenario == "occ") {
+        s.schedule = {{0s, sim::server_mode::occ}};
+        s.hop_mean = h.hop_mean;
+        s.hop_stddev = h.hop_stddev;
     } else {
         s.schedule = {{0s, sim::server_mode::contended}};
     }
@@ -422,6 +461,26 @@ double seconds(ns d) {
     return std::chrono::duration<double>(d).count();
 }
 
+// A reconnect quantile as the table prints it, with `never` spelled out (not 292 years).
+std::string table_seconds(ns d) {
+    if (d == sim::fleet_stats::never) {
+        return "never";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", seconds(d));
+    return text;
+}
+
+// The same in JSON: null for never.
+std::string json_seconds(ns d) {
+    if (d == sim::fleet_stats::never) {
+        return "null";
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6f", seconds(d));
+    return text;
+}
+
 void print_table(const herd_options& h, const std::vector<result>& results) {
     std::printf("%s: %u clients, seed %llu", h.scenario.c_str(), h.clients,
                 static_cast<unsigned long long>(h.seed));
@@ -431,18 +490,33 @@ void print_table(const herd_options& h, const std::vector<result>& results) {
             redial::format_duration(h.down_at).c_str(), redial::format_duration(h.outage).c_str(),
             std::string(sim::to_string(h.down_mode)).c_str(),
             h.capacity > 0 ? redial::detail::format_number(h.capacity).c_str() : "unlimited");
+    } else if (h.scenario == "occ") {
+        std::printf(", hops N(%s, %s); a write is a read round trip then a write round trip; "
+                    "times from the start\n",
+                    redial::format_duration(h.hop_mean).c_str(),
+                    redial::format_duration(h.hop_stddev).c_str());
     } else {
         std::printf(", each write holds the record %s; times from the start\n",
                     redial::format_duration(h.latency).c_str());
     }
-    std::printf("%-13s %12s %14s %10s %10s %10s %10s %12s %8s\n", "policy", "attempts", "peak/s",
-                "p50 s", "p99 s", "max s", "not back", "events", "wall s");
+    std::printf("%-13s %12s %10s %14s %10s %10s %10s %10s %12s %8s\n", "policy", "attempts",
+                "per client", "peak/s", "p50 s", "p99 s", "max s", "not back", "events", "wall s");
+    bool never = false;
     for (const result& r : results) {
-        std::printf("%-13s %12llu %14.0f %10.3f %10.3f %10.3f %10llu %12llu %8.2f\n",
-                    r.policy.c_str(), static_cast<unsigned long long>(r.attempts), r.peak,
-                    seconds(r.p50), seconds(r.p99), seconds(r.max),
+        std::printf("%-13s %12llu %10.2f %14.0f %10s %10s %10s %10llu %12llu %8.2f\n",
+                    r.policy.c_str(), static_cast<unsigned long long>(r.attempts),
+                    static_cast<double>(r.attempts) / static_cast<double>(h.clients), r.peak,
+                    table_seconds(r.p50).c_str(), table_seconds(r.p99).c_str(),
+                    table_seconds(r.max).c_str(),
                     static_cast<unsigned long long>(h.clients - r.recovered),
                     static_cast<unsigned long long>(r.events), r.wall_s);
+        never = never || r.recovered < h.clients;
+    }
+    if (never) {
+        // A policy with clients not back has no maximum: say why rather than print a time.
+        std::printf("never: the client at that rank was not back when the run ended (--until "
+                    "%s, or it gave up)\n",
+                    redial::format_duration(h.until).c_str());
     }
 }
 
@@ -451,16 +525,18 @@ void print_json(const herd_options& h, const std::vector<result>& results) {
                 h.scenario.c_str(), h.clients, static_cast<unsigned long long>(h.seed));
     for (std::size_t i = 0; i < results.size(); ++i) {
         const result& r = results[i];
-        std::printf("%s{\"policy\": \"%s\", \"attempts\": %llu, \"peak_attempts_per_s\": %.1f, "
-                    "\"reconnect_p50_s\": %.6f, \"reconnect_p99_s\": %.6f, "
-                    "\"reconnect_max_s\": %.6f, \"not_back\": %llu, \"gave_up\": %llu, "
-                    "\"events\": %llu, \"wall_s\": %.3f}",
-                    i == 0 ? "" : ", ", r.policy.c_str(),
-                    static_cast<unsigned long long>(r.attempts), r.peak, seconds(r.p50),
-                    seconds(r.p99), seconds(r.max),
-                    static_cast<unsigned long long>(h.clients - r.recovered),
-                    static_cast<unsigned long long>(r.gave_up),
-                    static_cast<unsigned long long>(r.events), r.wall_s);
+        std::printf(
+            "%s{\"policy\": \"%s\", \"attempts\": %llu, \"attempts_per_client\": %.4f, "
+            "\"peak_attempts_per_s\": %.1f, "
+            "\"reconnect_p50_s\": %s, \"reconnect_p99_s\": %s, "
+            "\"reconnect_max_s\": %s, \"not_back\": %llu, \"gave_up\": %llu, "
+            "\"events\": %llu, \"wall_s\": %.3f}",
+            i == 0 ? "" : ", ", r.policy.c_str(), static_cast<unsigned long long>(r.attempts),
+            static_cast<double>(r.attempts) / static_cast<double>(h.clients), r.peak,
+            json_seconds(r.p50).c_str(), json_seconds(r.p99).c_str(), json_seconds(r.max).c_str(),
+            static_cast<unsigned long long>(h.clients - r.recovered),
+            static_cast<unsigned long long>(r.gave_up), static_cast<unsigned long long>(r.events),
+            r.wall_s);
     }
     std::printf("]}\n");
 }

@@ -69,6 +69,9 @@ check "herd bad clients" 2 'invalid --clients "0"' "$bin/redial-herd" --clients 
 check "herd bad duration" 2 'invalid --outage "3x"' "$bin/redial-herd" --outage 3x
 check "herd bad scenario" 2 'invalid --scenario "flood"' "$bin/redial-herd" --scenario flood
 check "herd bad capacity" 2 'invalid --capacity "-5"' "$bin/redial-herd" --capacity -5
+check "herd bad hop mean" 2 'invalid --hop-mean "-1ms"' "$bin/redial-herd" --scenario occ --hop-mean -1ms
+check "herd hop without occ" 2 'invalid --hop-stddev "1ms": applies only to --scenario occ' \
+    "$bin/redial-herd" --hop-stddev 1ms
 svg=$(mktemp --suffix .svg)
 json=$("$bin/redial-herd" --clients 2000 --policy exponential,full --json --svg "$svg")
 again=$("$bin/redial-herd" --clients 2000 --policy exponential,full --json --svg "$svg")
@@ -87,6 +90,24 @@ if grep -qE '^full +[0-9]+ ' <<<"$table"; then
 else
     failed=$((failed + 1))
     echo "FAILED herd contention table: $table"
+fi
+table=$("$bin/redial-herd" --scenario occ --clients 50 --policy full,decorrelated --base 10ms --cap 2s)
+if grep -qE '^full +[0-9]+ ' <<<"$table" && grep -qE '^decorrelated +[0-9]+ ' <<<"$table" &&
+    ! grep -q never <<<"$table"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED herd occ table: $table"
+fi
+# Clients that never came back print "never" (JSON null), not 0 s.
+table=$("$bin/redial-herd" --scenario contention --clients 10 --policy exponential --until 1m)
+json=$("$bin/redial-herd" --scenario contention --clients 10 --policy exponential --until 1m --json)
+if grep -qE '^exponential +[0-9]+ .* never +never +never +10 ' <<<"$table" &&
+    grep -q '"reconnect_p50_s": null, "reconnect_p99_s": null, "reconnect_max_s": null' <<<"$json"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED herd never: $table $json"
 fi
 rm -f "$svg"
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 
 namespace {
@@ -26,10 +27,12 @@ TEST(FleetStats, PeakRateAndReconnectQuantiles) {
     EXPECT_EQ(s.reconnected(), 3U);
     EXPECT_EQ(s.peak_attempts_per_second(), 70.0);
     EXPECT_EQ(s.attempts_per_bin().size(), 121U); // up to the bin holding 12 s
+    // Ranks over all 4 clients; client 3 never reconnected and ranks last.
     EXPECT_EQ(s.reconnect_quantile(0.0), 1s);
-    EXPECT_EQ(s.reconnect_quantile(0.5), 2s);
-    EXPECT_EQ(s.reconnect_quantile(0.99), 4s);
-    EXPECT_EQ(s.reconnect_quantile(1.0), 4s);
+    EXPECT_EQ(s.reconnect_quantile(0.5), 2s);                               // rank 2
+    EXPECT_EQ(s.reconnect_quantile(0.75), 4s);                              // rank 3
+    EXPECT_EQ(s.reconnect_quantile(0.99), redial::sim::fleet_stats::never); // rank 4
+    EXPECT_EQ(s.reconnect_quantile(1.0), redial::sim::fleet_stats::never);
     EXPECT_EQ(s.reconnect_time(3), -1ns);
     EXPECT_THROW((void)s.reconnect_quantile(1.5), std::invalid_argument);
     EXPECT_THROW(redial::sim::fleet_stats(1, {}, 0s), std::invalid_argument);
@@ -44,11 +47,30 @@ TEST(FleetStats, AttemptsAfterTheHistogramAreCountedNotBinned) {
     EXPECT_EQ(s.attempts_per_bin().size(), 11U);
 }
 
-TEST(FleetStats, EmptyFleetReportsZeros) {
+TEST(FleetStats, NoClientBackIsNeverNotZero) {
     const redial::sim::fleet_stats s(3);
     EXPECT_EQ(s.peak_attempts_per_second(), 0.0);
-    EXPECT_EQ(s.reconnect_quantile(0.5), 0ns);
+    EXPECT_EQ(s.reconnect_quantile(0.0), redial::sim::fleet_stats::never);
+    EXPECT_EQ(s.reconnect_quantile(0.5), redial::sim::fleet_stats::never);
     EXPECT_TRUE(s.attempts_per_bin().empty());
+    EXPECT_EQ(redial::sim::fleet_stats::never, std::chrono::nanoseconds::max());
+    // A fleet of no clients has nobody to wait for.
+    EXPECT_EQ(redial::sim::fleet_stats(0).reconnect_quantile(1.0), 0ns);
+}
+
+TEST(FleetStats, OneClientNeverBackMakesOnlyTheMaximumNever) {
+    redial::sim::fleet_stats s(100);
+    for (std::uint32_t i = 0; i < 99; ++i) {
+        s.on_connected(i, time_point{std::chrono::milliseconds{i + 1}});
+    }
+    EXPECT_EQ(s.reconnected(), 99U);
+    EXPECT_EQ(s.reconnect_quantile(0.0), 1ms);
+    EXPECT_EQ(s.reconnect_quantile(0.5), 50ms);
+    EXPECT_EQ(s.reconnect_quantile(0.99), 99ms); // rank 99 of 100: the last client back
+    EXPECT_EQ(s.reconnect_quantile(0.995), redial::sim::fleet_stats::never); // rank 100
+    EXPECT_EQ(s.reconnect_quantile(1.0), redial::sim::fleet_stats::never);
+    s.on_connected(99, time_point{1s});
+    EXPECT_EQ(s.reconnect_quantile(1.0), 1s);
 }
 
 } // namespace

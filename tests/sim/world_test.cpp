@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -173,6 +175,137 @@ TEST(SimWorld, ContendedWriteSucceedsAloneAndConflictsWhenOverlapping) {
     for (std::uint32_t i = 0; i < 10; ++i) {
         EXPECT_EQ(jittered.phase_of(i), sim::client_phase::done);
     }
+}
+
+// occ with noiseless hops (stddev 0): every hop is exactly the mean, so times are exact.
+sim::world_options occ_world(std::uint32_t clients, ns hop_stddev = 0ns) {
+    auto o = one_server(clients, {{0s, sim::server_mode::occ}});
+    o.servers[0].hop_mean = 10ms;
+    o.servers[0].hop_stddev = hop_stddev;
+    return o;
+}
+
+TEST(SimWorld, OccLoneWriteSucceedsAfterAReadAndAWriteRoundTrip) {
+    exp_world w(occ_world(1), seeds_clients());
+    w.run();
+    const recorder& r = w.probe();
+    EXPECT_EQ(r.attempts, std::vector<time_point>{at(0s)});
+    // Read reaches the server at 10 ms, its reply the client at 20 ms, the write the server
+    // at 30 ms, the write's reply the client at 40 ms.
+    EXPECT_EQ(r.connects, std::vector<time_point>{at(40ms)});
+    EXPECT_TRUE(r.failures.empty());
+    EXPECT_EQ(w.phase_of(0), sim::client_phase::done);
+    EXPECT_EQ(w.now(), at(40ms));
+}
+
+TEST(SimWorld, OccLoneWriteTakesTheFourHopsDrawnFromTheWorldsSeed) {
+    auto o = occ_world(1, 2ms);
+    o.seed = 11;
+    exp_world w(o, seeds_clients());
+    w.run();
+    // Nothing else draws from the world's generator here (no chaos, drift or start spread):
+    // the hops are its first four normal draws, in the order they are sent.
+    redial::splitmix64 g(11);
+    ns sum{0};
+    for (int hop = 0; hop < 4; ++hop) {
+        sum += sim::detail::normal_hop(g, 10ms, 2ms);
+    }
+    EXPECT_EQ(w.probe().connects, std::vector<time_point>{at(sum)});
+    EXPECT_NE(sum, 40ms);
+}
+
+TEST(SimWorld, OccFirstWriteWithTheCurrentVersionWinsTheRestConflictAndRetry) {
+    exp_world w(occ_world(3), seeds_clients());
+    w.run();
+    const recorder& r = w.probe();
+    // All three read version 0 at 10 ms and write at 30 ms: client 0's write is applied first
+    // (same instant: client order) and bumps the version; 1 and 2 carry a stale one. Their
+    // retries after 1 s read version 1 at 1.05 s; client 1 wins at 1.07 s, client 2 conflicts
+    // again and retries 2 s later, alone.
+    EXPECT_EQ(r.attempts, (std::vector<time_point>{at(0s), at(0s), at(0s), at(1040ms), at(1040ms),
+                                                   at(3080ms)}));
+    EXPECT_EQ(r.connects, (std::vector<time_point>{at(40ms), at(1080ms), at(3120ms)}));
+    using failure = std::pair<time_point, sim::errc>;
+    EXPECT_EQ(r.failures, (std::vector<failure>{{at(40ms), sim::errc::conflict},
+                                                {at(40ms), sim::errc::conflict},
+                                                {at(1080ms), sim::errc::conflict}}));
+    EXPECT_EQ(r.backoffs, (std::vector<ns>{1s, 1s, 2s}));
+    for (std::uint32_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(w.phase_of(i), sim::client_phase::done);
+    }
+    EXPECT_EQ(sim::error{sim::errc::conflict}.message(), "conflicting write");
+}
+
+TEST(SimWorld, OccRetryThatReadsAfterAnotherWriteSeesTheNewVersion) {
+    // Two clients; client 1's first write conflicts (both read version 0 at 10 ms). Its retry
+    // reads at 1.05 s, after client 0's write at 30 ms bumped the version to 1, and succeeds.
+    exp_world w(occ_world(2), seeds_clients());
+    w.run();
+    const recorder& r = w.probe();
+    EXPECT_EQ(r.connects, (std::vector<time_point>{at(40ms), at(1080ms)}));
+    ASSERT_EQ(r.failures.size(), 1U);
+    EXPECT_EQ(r.failures[0], (std::pair{at(40ms), sim::errc::conflict}));
+}
+
+template <class Queue>
+std::pair<std::uint64_t, std::uint64_t> occ_hash_and_attempts(std::uint64_t seed) {
+    auto o = occ_world(100, 2ms);
+    o.seed = seed;
+    redial::machine_options forever;
+    forever.give_up_timeout = 0s;
+    using policy = redial::jittered<redial::exponential_backoff>;
+    sim::world<policy, redial::uptime_threshold, sim::fleet_stats, Queue> w(
+        o,
+        sim::identical_clients(
+            policy{redial::exponential_backoff{10ms, 2.0, 2s}, redial::full_jitter(), 0},
+            redial::uptime_threshold{}, forever),
+        sim::fleet_stats(100));
+    w.run();
+    EXPECT_EQ(w.probe().reconnected(), 100U);
+    return {w.trace_hash(), w.probe().attempts()};
+}
+
+TEST(SimWorld, OccRunIsDeterministicWhicheverQueueAndDiffersBySeed) {
+    const auto a = occ_hash_and_attempts<sim::event_wheel>(5);
+    EXPECT_EQ(a, occ_hash_and_attempts<sim::event_wheel>(5));
+    EXPECT_EQ(a, occ_hash_and_attempts<sim::heap_queue>(5));
+    const auto b = occ_hash_and_attempts<sim::event_wheel>(6);
+    EXPECT_NE(a.first, b.first);
+    EXPECT_GT(a.second, 100U); // contended: more attempts than clients
+}
+
+TEST(SimWorld, OccNoiselessHopsDrawNothingFromTheGenerator) {
+    redial::splitmix64 g(3);
+    redial::splitmix64 untouched(3);
+    EXPECT_EQ(sim::detail::normal_hop(g, 10ms, 0ns), 10ms);
+    EXPECT_EQ(g(), untouched());
+}
+
+TEST(SimWorld, OccHopsAreNormalAndRedrawnBelowZero) {
+    redial::splitmix64 g(1);
+    constexpr int n = 100'000;
+    double sum = 0, squares = 0;
+    for (int i = 0; i < n; ++i) {
+        const double x =
+            std::chrono::duration<double, std::milli>(sim::detail::normal_hop(g, 10ms, 2ms))
+                .count();
+        sum += x;
+        squares += x * x;
+    }
+    const double mean = sum / n;
+    EXPECT_NEAR(mean, 10.0, 0.02);
+    EXPECT_NEAR(std::sqrt(squares / n - mean * mean), 2.0, 0.02);
+    // Mean 0: half the draws are negative and are redrawn, leaving the half-normal, whose
+    // mean is stddev * sqrt(2 / pi).
+    sum = 0;
+    ns least = ns::max();
+    for (int i = 0; i < n; ++i) {
+        const ns hop = sim::detail::normal_hop(g, 0ns, 1ms);
+        least = std::min(least, hop);
+        sum += std::chrono::duration<double, std::milli>(hop).count();
+    }
+    EXPECT_GE(least, 0ns);
+    EXPECT_NEAR(sum / n, std::sqrt(2.0 / 3.14159265358979), 0.01);
 }
 
 sim::world_options chaotic(std::uint64_t seed) {
@@ -367,11 +500,28 @@ TEST(SimWorld, BadOptionsNameTheKeyAndValue) {
     o = {};
     o.chaos.max_drift = 0.9;
     expect_key(o, "sim.chaos.max-drift", "0.9");
+    o = {};
+    o.servers[0].hop_mean = -1ms;
+    expect_key(o, "sim.servers[0].hop-mean", "-1ms");
+    o = {};
+    o.servers[0].hop_stddev = -2ms;
+    expect_key(o, "sim.servers[0].hop-stddev", "-2ms");
+    o = {};
+    o.start_connected = true;
+    o.servers[0].schedule = {{0s, sim::server_mode::occ}};
+    expect_key(o, "sim.start-connected", "true");
+    o = {};
+    o.servers[0].schedule = {{0s, static_cast<sim::server_mode>(7)}};
+    expect_key(o, "sim.servers[0].schedule[0].mode", "7");
+    o = {};
+    o.chaos.max_drift = 0.9;
     EXPECT_THROW(exp_world(o, seeds_clients()), redial::config_error);
 }
 
 TEST(SimWorld, ModesHaveNames) {
     EXPECT_EQ(sim::to_string(sim::server_mode::reset_after), "reset_after");
+    EXPECT_EQ(sim::to_string(sim::server_mode::contended), "contended");
+    EXPECT_EQ(sim::to_string(sim::server_mode::occ), "occ");
     EXPECT_EQ(sim::error{sim::errc::refused}.message(), "connection refused");
 }
 

@@ -15,7 +15,7 @@
 namespace redial::sim {
 
 /// A probe for herd experiments: attempts per time bin, and when each client first connected
-/// (or, contended, succeeded) at or after a reference time, e.g. the end of an outage.
+/// (or, contended or occ, succeeded) at or after a reference time, e.g. the end of an outage.
 class fleet_stats {
 public:
     /// `since`: reconnect times are measured from it, and connects before it are not counted
@@ -77,19 +77,27 @@ public:
         const std::uint32_t peak = span.empty() ? 0 : *std::max_element(span.begin(), span.end());
         return static_cast<double>(peak) * 1e9 / static_cast<double>(bin_.count());
     }
-    /// The q-quantile (0 <= q <= 1, nearest rank) of reconnect times from `since`, over the
-    /// clients that reconnected; zero when none did.
+    /// What reconnect_quantile() returns for a rank held by a client that never reconnected:
+    /// the largest duration, so "never" sorts after every real time and a check such as
+    /// `q <= budget` stays right. Compare with it before printing.
+    static constexpr std::chrono::nanoseconds never = std::chrono::nanoseconds::max();
+
+    /// The q-quantile (0 <= q <= 1) of reconnect times from `since` over every client, by
+    /// nearest rank: the time of the ceil(q·N)-th client (the first, for q = 0) in reconnect
+    /// order, with clients that never reconnected last. `never` when that client did not
+    /// reconnect, so q = 1 (the maximum) is `never` as soon as one client is not back; zero
+    /// for a fleet of no clients.
     [[nodiscard]] std::chrono::nanoseconds reconnect_quantile(double q) const {
         if (!(q >= 0.0 && q <= 1.0)) {
             throw std::invalid_argument("redial::sim::fleet_stats: a quantile is between 0 and 1");
         }
-        sort_times();
-        if (sorted_.empty()) {
+        if (first_.empty()) {
             return std::chrono::nanoseconds{0};
         }
-        const auto rank =
-            static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted_.size())));
-        return std::chrono::nanoseconds{sorted_[rank == 0 ? 0 : rank - 1]};
+        sort_times();
+        const auto rank = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(first_.size()))));
+        return rank <= sorted_.size() ? std::chrono::nanoseconds{sorted_[rank - 1]} : never;
     }
     /// When client `id` first connected at or after `since`, from `since`; negative if never.
     [[nodiscard]] std::chrono::nanoseconds reconnect_time(std::uint32_t id) const {

@@ -33,7 +33,7 @@ enum class errc : std::uint8_t {
     timed_out,   ///< no answer within the connect timeout (hanging, overload, partition)
     reset,       ///< the server reset the session (reset_after, or it went away)
     partitioned, ///< a network partition cut the session
-    conflict,    ///< contended: another attempt overlapped this one
+    conflict,    ///< contended: another attempt overlapped this one; occ: a stale version
     chaos_close, ///< chaos closed a healthy session
     fault,       ///< a fault point fired
 };
@@ -78,15 +78,19 @@ enum class server_mode : std::uint8_t {
     refusing,    ///< the process is gone: connects fail "connection refused" after the latency
     reset_after, ///< accepts, then resets every session after `session_life` (a flapping server)
     hanging,     ///< connects get no answer and time out after the connect timeout
-    contended,   ///< AWS's optimistic-concurrency model: an attempt holds the shared state for
-                 ///< the latency and succeeds only if no other attempt overlaps it; a success
-                 ///< finishes the client
+    contended,   ///< overlap: an attempt holds the shared state for the latency and succeeds
+                 ///< only if no other attempt overlaps it (both fail); a success finishes the
+                 ///< client
+    occ,         ///< AWS's optimistic concurrency: an attempt reads the record's version and
+                 ///< writes it back, each a round trip of two hops drawn from N(hop_mean,
+                 ///< hop_stddev); the first write carrying the current version succeeds and
+                 ///< finishes the client, later ones fail "conflicting write"
 };
 
 /// The name of a mode as the tools print it: "up", "down", "refusing", ...
 constexpr std::string_view to_string(server_mode m) noexcept {
-    constexpr std::array<std::string_view, 6> names{"up",          "down",    "refusing",
-                                                    "reset_after", "hanging", "contended"};
+    constexpr std::array<std::string_view, 7> names{
+        "up", "down", "refusing", "reset_after", "hanging", "contended", "occ"};
     return names[static_cast<std::size_t>(m)];
 }
 
@@ -106,6 +110,10 @@ struct server_options {
     std::uint32_t backlog = 4096;
     /// A connect's round trip (and the hold time of a contended attempt).
     std::chrono::nanoseconds latency{std::chrono::milliseconds{1}};
+    /// occ: each one-way hop takes a normal draw with this mean and standard deviation (AWS's
+    /// simulator: 10 ms and 2 ms); a draw below zero is redrawn. `latency` is not used.
+    std::chrono::nanoseconds hop_mean{std::chrono::milliseconds{10}};
+    std::chrono::nanoseconds hop_stddev{std::chrono::milliseconds{2}};
 };
 
 /// Faults injected at random, all drawn from the world's seed. Zero turns each off.
@@ -165,6 +173,30 @@ inline void prefetch(const void* p) noexcept {
 #endif
 }
 
+/// A hop of the occ model: mean + stddev·Z for a standard normal Z (Box-Muller, one draw of
+/// the pair used, so the sequence depends only on the generator), redrawn while below zero: a
+/// normal truncated at zero. AWS's simulator folds instead (abs of the draw); the two differ
+/// only for draws more than mean/stddev deviations below the mean (5, with the defaults:
+/// 3e-7 of hops). With mean >= 0 each draw is kept with probability at least 1/2.
+template <class G>
+std::chrono::nanoseconds normal_hop(G& g, std::chrono::nanoseconds mean,
+                                    std::chrono::nanoseconds stddev) noexcept {
+    if (stddev.count() <= 0) {
+        return mean; // no noise: no draw, so a noiseless world's generator is untouched
+    }
+    constexpr double two_pi = 6.283185307179586476925286766559;
+    for (;;) {
+        const double u1 = redial::detail::unit_interval(g);
+        const double u2 = redial::detail::unit_interval(g);
+        const double z = std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(two_pi * u2);
+        const double x =
+            static_cast<double>(mean.count()) + static_cast<double>(stddev.count()) * z;
+        if (x >= 0.0) {
+            return redial::detail::from_double(x);
+        }
+    }
+}
+
 inline void require_probability(std::string_view key, double p) {
     if (!(p >= 0.0 && p <= 1.0)) {
         throw config_error(key, redial::detail::format_number(p), "must be between 0 and 1");
@@ -193,6 +225,8 @@ inline void validate(const world_options& o) {
                                "must be between 0 (unlimited) and 1e9 per second");
         }
         require_non_negative(key + ".latency", sv.latency);
+        require_non_negative(key + ".hop-mean", sv.hop_mean);
+        require_non_negative(key + ".hop-stddev", sv.hop_stddev);
         if (sv.schedule.empty() || sv.schedule.size() > 65535) {
             throw config_error(key + ".schedule", std::to_string(sv.schedule.size()),
                                "must have between 1 and 65535 phases");
@@ -205,8 +239,7 @@ inline void validate(const world_options& o) {
                 throw config_error(pk + ".at", format_duration(ph.at),
                                    "phases must be in time order");
             }
-            if (static_cast<std::uint8_t>(ph.mode) >
-                static_cast<std::uint8_t>(server_mode::contended)) {
+            if (static_cast<std::uint8_t>(ph.mode) > static_cast<std::uint8_t>(server_mode::occ)) {
                 throw config_error(pk + ".mode", std::to_string(static_cast<unsigned>(ph.mode)),
                                    "is not a server_mode");
             }
@@ -261,7 +294,7 @@ enum class client_phase : std::uint8_t {
     connecting, ///< an attempt is in flight
     connected,  ///< a session is open
     waiting,    ///< sleeping a backoff delay
-    done,       ///< contended: its write succeeded
+    done,       ///< contended or occ: its write succeeded
     gave_up,    ///< the machine gave up
     stopped,    ///< stopped by stop_at / stop_all_at
 };
@@ -312,6 +345,7 @@ public:
         }
         servers_.resize(options_.servers.size());
         bool contended = false;
+        bool occ = false;
         for (std::size_t s = 0; s < options_.servers.size(); ++s) {
             const server_options& so = options_.servers[s];
             servers_[s].accept_interval = so.accept_rate > 0 ? 1e9 / so.accept_rate : 0.0;
@@ -323,10 +357,14 @@ public:
                          static_cast<std::uint32_t>(s), static_cast<std::uint16_t>(p));
                 }
                 contended = contended || so.schedule[p].mode == server_mode::contended;
+                occ = occ || so.schedule[p].mode == server_mode::occ;
             }
         }
         if (contended) {
-            occ_.resize(options_.clients);
+            overlap_.resize(options_.clients);
+        }
+        if (occ) {
+            read_version_.resize(options_.clients);
         }
         clients_.reserve(options_.clients);
         active_ = options_.clients;
@@ -420,17 +458,22 @@ public:
 private:
     // Event kinds, in the order they are processed at equal times: world events first, and a
     // contended attempt ends before one that starts at the same instant (half-open intervals).
+    // The occ kinds come last (older kinds keep their numbers, so their traces keep their
+    // hashes); at one instant a write is applied before a read, so the read sees it.
     enum class kind : std::uint8_t {
         server_phase,
         partition_start,
         partition_end,
         stop_all,
         stop,
-        occ_end,
+        overlap_end,
         connect_done,
         session_end,
         wait_done,
         start,
+        occ_write, // the write reaches the server
+        occ_read,  // the read reaches the server
+        occ_reply, // the write's outcome reaches the client
     };
 
     // The world's bookkeeping first: a stale event reads only the first cache line.
@@ -450,11 +493,12 @@ private:
         std::uint16_t epoch = 0; // bumped when its sessions are reset
         double accept_interval = 0;
         double next_free = 0; // when the accept queue drains
-        std::uint64_t occ_inflight = 0;
-        std::uint64_t occ_starts = 0;
+        std::uint64_t overlap_inflight = 0;
+        std::uint64_t overlap_starts = 0;
+        std::uint64_t version = 0; // occ: the record's version, bumped by each successful write
     };
 
-    struct occ_slot {
+    struct overlap_slot {
         std::uint64_t starts_at_begin = 0;
         bool overlapped = false;
         bool active = false;
@@ -590,8 +634,17 @@ private:
             case kind::stop:
                 stop_client(id, c);
                 return;
-            case kind::occ_end:
-                occ_end(id, c);
+            case kind::overlap_end:
+                overlap_end(id, c);
+                return;
+            case kind::occ_read:
+                occ_read(id, c);
+                return;
+            case kind::occ_write:
+                occ_write(id, c);
+                return;
+            case kind::occ_reply:
+                occ_reply(id, c);
                 return;
             case kind::connect_done:
                 connect_done(id, c);
@@ -689,14 +742,17 @@ private:
             finish(errc::timed_out, timeout);
             return;
         case server_mode::contended: {
-            occ_slot& o = occ_[id];
-            o.starts_at_begin = ++sv.occ_starts;
-            o.overlapped = sv.occ_inflight > 0;
+            overlap_slot& o = overlap_[id];
+            o.starts_at_begin = ++sv.overlap_starts;
+            o.overlapped = sv.overlap_inflight > 0;
             o.active = true;
-            ++sv.occ_inflight;
-            push_client(later(latency), kind::occ_end, id, c);
+            ++sv.overlap_inflight;
+            push_client(later(latency), kind::overlap_end, id, c);
             return;
         }
+        case server_mode::occ:
+            push_client(later(hop(so)), kind::occ_read, id, c);
+            return;
         case server_mode::up:
         case server_mode::reset_after:
             break;
@@ -795,12 +851,12 @@ private:
         session_ended(id, c, error{why});
     }
 
-    void occ_end(std::uint32_t id, client& c) {
+    void overlap_end(std::uint32_t id, client& c) {
         server_state& sv = servers_[c.server];
-        occ_slot& o = occ_[id];
+        overlap_slot& o = overlap_[id];
         o.active = false;
-        --sv.occ_inflight;
-        if (o.overlapped || sv.occ_starts != o.starts_at_begin) {
+        --sv.overlap_inflight;
+        if (o.overlapped || sv.overlap_starts != o.starts_at_begin) {
             const error err{errc::conflict};
             if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
                 probe_.on_connect_failed(id, now(), err);
@@ -808,6 +864,54 @@ private:
             apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
             return;
         }
+        write_succeeded(id, c);
+    }
+
+    // occ: one hop of the client's server, from the world's generator.
+    std::int64_t hop(const server_options& so) noexcept {
+        return detail::normal_hop(rng_, so.hop_mean, so.hop_stddev).count();
+    }
+
+    // occ, at the server: the read takes the record's version; the reply and the write that
+    // carries it are two more hops.
+    void occ_read(std::uint32_t id, client& c) {
+        read_version_[id] = servers_[c.server].version;
+        const server_options& so = options_.servers[c.server];
+        const std::int64_t reply = hop(so);
+        push_client(redial::detail::sat_add(std::chrono::nanoseconds{later(reply)},
+                                            std::chrono::nanoseconds{hop(so)})
+                        .count(),
+                    kind::occ_write, id, c);
+    }
+
+    // occ, at the server: the first write carrying the current version wins and bumps it.
+    void occ_write(std::uint32_t id, client& c) {
+        server_state& sv = servers_[c.server];
+        if (read_version_[id] == sv.version) {
+            ++sv.version;
+            c.pending = errc::none;
+        } else {
+            c.pending = errc::conflict;
+        }
+        note(sv.version);
+        push_client(later(hop(options_.servers[c.server])), kind::occ_reply, id, c);
+    }
+
+    // occ, at the client: the write's outcome arrives.
+    void occ_reply(std::uint32_t id, client& c) {
+        if (c.pending != errc::none) {
+            const error err{c.pending};
+            if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
+                probe_.on_connect_failed(id, now(), err);
+            }
+            apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+            return;
+        }
+        write_succeeded(id, c);
+    }
+
+    // A contended or occ write succeeded: the client is done.
+    void write_succeeded(std::uint32_t id, client& c) {
         c.m.on_connected(local_tp(c, now_));
         c.ph = client_phase::done;
         --active_;
@@ -830,9 +934,9 @@ private:
         }
         --active_;
         ++c.gen;
-        if (!occ_.empty() && occ_[id].active) {
-            occ_[id].active = false;
-            --servers_[c.server].occ_inflight;
+        if (!overlap_.empty() && overlap_[id].active) {
+            overlap_[id].active = false;
+            --servers_[c.server].overlap_inflight;
         }
         c.ph = client_phase::stopped;
         note(id, 0x570bULL);
@@ -897,7 +1001,8 @@ private:
     splitmix64 rng_;
     std::vector<client> clients_;
     std::vector<server_state> servers_;
-    std::vector<occ_slot> occ_;
+    std::vector<overlap_slot> overlap_;
+    std::vector<std::uint64_t> read_version_; // occ: the version each client's read returned
     std::vector<std::uint32_t> partitions_;
     std::array<bool, static_cast<std::size_t>(fault_point::count_)> armed_{};
     std::int64_t now_ = 0;     // the time of the last event processed
