@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -342,6 +343,32 @@ TEST(SimWorld, SameSeedSameTraceWhicheverQueue) {
     EXPECT_EQ(a, chaotic_hash<sim::event_wheel>(7));
     EXPECT_EQ(a, chaotic_hash<sim::heap_queue>(7));
     EXPECT_NE(a, chaotic_hash<sim::event_wheel>(8));
+}
+
+TEST(SimWorld, NeighbouringWorldSeedsShareNoClientSeed) {
+    // Each world seed must give its own fleet: once, seed s + 1's client i got the seed of
+    // seed s's client i + 1, so --seed 2 replayed --seed 1 shifted by one client.
+    auto seeds_of = [](std::uint64_t world_seed) {
+        std::vector<std::uint64_t> seeds;
+        auto o = one_server(100, {{0s, sim::server_mode::refusing}});
+        o.seed = world_seed;
+        auto make = seeds_clients();
+        const exp_world w(o, [&](std::uint32_t i, std::uint64_t seed) {
+            seeds.push_back(seed);
+            return make(i, seed);
+        });
+        std::sort(seeds.begin(), seeds.end());
+        return seeds;
+    };
+    const std::vector<std::uint64_t> one = seeds_of(1);
+    EXPECT_EQ(std::adjacent_find(one.begin(), one.end()), one.end()); // distinct per client
+    for (const std::uint64_t other : {0, 2, 3}) {
+        const std::vector<std::uint64_t> seeds = seeds_of(other);
+        std::vector<std::uint64_t> shared;
+        std::set_intersection(one.begin(), one.end(), seeds.begin(), seeds.end(),
+                              std::back_inserter(shared));
+        EXPECT_TRUE(shared.empty()) << "world seeds 1 and " << other << " share client seeds";
+    }
 }
 
 TEST(SimWorld, ClockDriftStretchesDelaysOnTheClientsOwnClock) {

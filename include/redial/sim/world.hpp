@@ -529,8 +529,10 @@ private:
         return z ^ (z >> 31);
     }
 
+    // The world's seed is hashed before the client's number is added: mix(seed, i) alone
+    // would give world seed s + 1's client i the seed of world seed s's client i + 1.
     std::uint64_t client_seed(std::uint32_t i) const noexcept {
-        return mix(options_.seed, 0x5eed0000'00000000ULL | i);
+        return mix(mix(options_.seed, 0x5eed0000'00000000ULL), i);
     }
     std::uint32_t checked(std::uint32_t id) const {
         if (id >= clients_.size()) {
