@@ -173,11 +173,11 @@ inline void prefetch(const void* p) noexcept {
 #endif
 }
 
-/// A hop of the occ model: mean + stddev·Z for a standard normal Z (Box-Muller, one draw of
-/// the pair used, so the sequence depends only on the generator), redrawn while below zero: a
-/// normal truncated at zero. AWS's simulator folds instead (abs of the draw); the two differ
-/// only for draws more than mean/stddev deviations below the mean (5, with the defaults:
-/// 3e-7 of hops). With mean >= 0 each draw is kept with probability at least 1/2.
+/// A hop of the occ model: mean + stddev·Z for a standard normal Z (Box-Muller; the pair's
+/// second value is not kept, so a hop depends only on the generator's next draws), redrawn
+/// while below zero: a normal truncated at zero. AWS's simulator folds instead (abs of the draw);
+/// the two differ only for draws more than mean/stddev deviations below the mean (5, with the
+/// defaults: 3e-7 of hops). With mean >= 0 each draw is kept with probability at least 1/2.
 template <class G>
 std::chrono::nanoseconds normal_hop(G& g, std::chrono::nanoseconds mean,
                                     std::chrono::nanoseconds stddev) noexcept {
@@ -875,7 +875,8 @@ private:
     }
 
     // occ, at the server: the read takes the record's version; the reply and the write that
-    // carries it are two more hops.
+    // carries it are two more hops. An attempt begun in an occ phase ends by these rules even
+    // if the server's phase changes meanwhile (a schedule mixing occ with others is unusual).
     void occ_read(std::uint32_t id, client& c) {
         read_version_[id] = servers_[c.server].version;
         const server_options& so = options_.servers[c.server];
