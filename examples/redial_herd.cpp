@@ -116,7 +116,7 @@ void print_help() {
         "                       holds the record (1ms)\n"
         "  --hop-mean DUR       occ: mean of each one-way network hop (10ms)\n"
         "  --hop-stddev DUR     occ: its standard deviation (2ms); draws below 0 are redrawn\n"
-        "  --connect-timeout DUR  outage: (10s)\n"
+        "  --connect-timeout DUR  outage: how long a connect may take (10s)\n"
         "  --bin DUR            width of the attempt-rate windows (100ms)\n"
         "  --until DUR          virtual time limit (24h)\n"
         "  --json               print JSON instead of the table\n"
