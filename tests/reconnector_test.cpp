@@ -1,23 +1,30 @@
 #include <redial/reconnector.hpp>
 
+#include <redial/clock/steady_clock.hpp>
 #include <redial/clock/virtual_clock.hpp>
 #include <redial/stability/always_stable.hpp>
 #include <redial/stability/flap_damping.hpp>
 #include <redial/transport/scripted.hpp>
+#include <redial/transport/tcp.hpp>
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/deferred.hpp>
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -354,6 +361,217 @@ TEST(Reconnector, StopFromAnotherThread) {
     other.join();
     w.poll();
     EXPECT_EQ(w.result, std::error_code{});
+}
+
+// --- stop before the run, saturation at the limits, a close that throws -----------------------
+
+TEST(Reconnector, StopBeforeAsyncRunEndsTheRunAtOnceWithoutAnAttempt) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(1h); }),
+                    w.clock};
+    r.stop();
+    w.run(r);
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+    EXPECT_EQ(r.transport().attempts(), 0u);
+    EXPECT_TRUE(r.observer().attempts.empty());
+    EXPECT_EQ(r.observer().stopped, 1);
+    // A second run is refused, as after any run.
+    std::optional<std::error_code> again;
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { again = ec; });
+    w.poll();
+    EXPECT_EQ(again, asio::error::already_started);
+}
+
+TEST(Reconnector, AStopAfterAsyncRunButBeforeItBeganAlsoMakesNoAttempt) {
+    world w;
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::accept(1h); }),
+                    w.clock};
+    w.run(r); // begins on the strand, when the io_context runs
+    r.stop();
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+    EXPECT_EQ(r.transport().attempts(), 0u);
+}
+
+// Rule 6 at the largest delay: the sleep ends at the largest time point. `now + delay` once
+// wrapped to a time in the past, so the sleep ended at once and the attempts ran hot.
+TEST(Reconnector, TheLargestDelaySleepsUntilTheEndOfTime) {
+    world w;
+    constexpr ns largest = ns::max();
+    reconnector<> r{w.io.get_executor(),
+                    w.make_transport([](std::size_t) { return scripted_step::refuse(); }),
+                    w.clock,
+                    redial::exponential_backoff{largest, 2.0, largest},
+                    redial::uptime_threshold{},
+                    redial::machine_options{.give_up_timeout = 0s}};
+    w.clock.advance(1s); // a run that starts after time zero
+    w.run(r);
+    w.clock.advance(1000 * 24h);
+    EXPECT_EQ(r.transport().attempts(), 1u);
+    EXPECT_EQ(r.observer().backoffs, std::vector<ns>{largest});
+    r.stop();
+    w.poll();
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+// A transport whose connection's close() throws: the library closes without letting it out.
+struct throwing_close_transport {
+    struct connection {
+        void close() { throw std::runtime_error("close failed"); }
+    };
+    asio::any_io_executor ex;
+    template <class Handler>
+    void async_connect(Handler h) {
+        const asio::any_io_executor on = asio::get_associated_executor(h, ex);
+        asio::post(on,
+                   [h = std::move(h)]() mutable { std::move(h)(std::error_code{}, connection{}); });
+    }
+    void cancel() {}
+};
+static_assert(redial::transport<throwing_close_transport>);
+
+TEST(Reconnector, AConnectionWhoseCloseThrowsNeverThrowsOutOfTheLibrary) {
+    world w;
+    redial::basic_reconnector<throwing_close_transport, redial::virtual_clock> r{
+        w.io.get_executor(), throwing_close_transport{w.io.get_executor()}, w.clock};
+    int sessions = 0;
+    r.async_run(
+        [&](throwing_close_transport::connection&, auto done) {
+            if (++sessions == 1) {
+                done(std::make_error_code(std::errc::connection_reset)); // closes: throws
+            }
+            // the second session stays up until the stop closes it (throws again)
+        },
+        [&](std::error_code ec) { w.result = ec; });
+    EXPECT_NO_THROW(w.poll());
+    EXPECT_NO_THROW(w.clock.advance(1s));
+    EXPECT_EQ(sessions, 2);
+    r.stop();
+    EXPECT_NO_THROW(w.poll());
+    EXPECT_EQ(w.result, std::error_code{});
+}
+
+#ifndef NDEBUG
+// Like any asio I/O object, a reconnector must not outlive its io_context: debug builds say so
+// instead of touching the freed scheduler.
+TEST(ReconnectorDeathTest, OutlivingTheIoContextAssertsInDebugBuilds) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            auto io = std::make_unique<asio::io_context>();
+            redial::virtual_clock clock{*io};
+            auto r = std::make_unique<reconnector<>>(
+                io->get_executor(),
+                transport{clock, io->get_executor(),
+                          [](std::size_t) { return scripted_step::refuse(); }},
+                clock);
+            io.reset();
+        },
+        "destroy the reconnector before its io_context");
+}
+#endif
+
+// --- two threads: the reconnector serialises its own work on a strand -------------------------
+
+// A real loopback server that accepts and resets at once, so a run goes through every phase
+// (connecting, connected, sleeping) every few hundred microseconds.
+struct flapping_server {
+    asio::io_context& io;
+    asio::ip::tcp::acceptor acceptor{io,
+                                     asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    std::string port = std::to_string(acceptor.local_endpoint().port());
+
+    void serve() {
+        acceptor.async_accept([this](std::error_code ec, asio::ip::tcp::socket s) {
+            if (ec) {
+                return; // closed: the test is over
+            }
+            std::error_code ignored;
+            s.close(ignored);
+            serve();
+        });
+    }
+};
+
+// Counted on the reconnector's strand; read after the threads joined.
+struct threaded_recorder {
+    int stopped = 0;
+    int after_stop = 0;
+    int events = 0;
+    void hook() {
+        after_stop += stopped;
+        ++events;
+    }
+    void on_attempt(const redial::attempt_event&) { hook(); }
+    void on_connected(const redial::connected_event&) { hook(); }
+    void on_connect_failed(const redial::connect_failed_event&) { hook(); }
+    void on_disconnected(const redial::disconnected_event&) { hook(); }
+    void on_backoff(const redial::backoff_event&) { hook(); }
+    void on_stopped(const redial::stopped_event&) {
+        hook();
+        ++stopped;
+    }
+};
+
+using threaded_reconnector = redial::basic_reconnector<redial::tcp_transport, redial::steady_clock,
+                                                       redial::exponential_backoff,
+                                                       redial::uptime_threshold, threaded_recorder>;
+
+// io.run() on two threads with the io_context's plain executor (no strand from the user):
+// stop() twice, wake() and async_wait_status from a third thread at every phase. Before the
+// strand, on_stopped ran twice in every round and two finish() calls raced on close().
+TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches) {
+    for (int round = 0; round < 40; ++round) {
+        asio::io_context io;
+        flapping_server server{io};
+        server.serve();
+        threaded_reconnector r{
+            io.get_executor(),
+            redial::tcp_transport{io.get_executor(), "127.0.0.1", server.port, 1s},
+            redial::steady_clock{},
+            redial::exponential_backoff{100us, 2.0, 400us},
+            redial::uptime_threshold{1s},
+            redial::machine_options{.give_up_timeout = 0s}};
+        std::atomic<int> completions{0};
+        std::error_code result = asio::error::would_block; // written on the strand
+        r.async_run(redial::hold_session{}, [&](std::error_code ec) {
+            result = ec;
+            ++completions;
+        });
+        std::atomic<int> watched{0};
+        std::function<void(std::error_code, redial::link_status)> watch = [&](std::error_code ec,
+                                                                              redial::link_status) {
+            ++watched;
+            if (!ec) {
+                r.async_wait_status(watch);
+            }
+        };
+        r.async_wait_status(watch);
+        std::thread a([&] { io.run(); });
+        std::thread b([&] { io.run(); });
+        // Vary the moment of the stop across rounds so it lands in every phase.
+        for (int i = 0; i < 25 + round * 13; ++i) {
+            r.wake();
+            (void)r.status();
+            if (i % 7 == 0) {
+                r.async_wait_status([](std::error_code, redial::link_status) {});
+            }
+            std::this_thread::yield();
+        }
+        r.stop();
+        r.stop();
+        asio::post(io, [&] { server.acceptor.close(); });
+        a.join();
+        b.join();
+        EXPECT_EQ(completions.load(), 1) << "round " << round;
+        EXPECT_EQ(result, std::error_code{}) << "round " << round;
+        EXPECT_EQ(r.observer().stopped, 1) << "round " << round;
+        EXPECT_EQ(r.observer().after_stop, 0) << "round " << round;
+        EXPECT_GE(watched.load(), 1) << "round " << round; // the last one: operation_aborted
+    }
 }
 
 TEST(Reconnector, StatusIsLevelTriggered) {

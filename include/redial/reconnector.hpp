@@ -6,6 +6,7 @@
 #include <redial/clock/concept.hpp>
 #include <redial/core/machine.hpp>
 #include <redial/detail/erased_handler.hpp>
+#include <redial/detail/saturate.hpp>
 #include <redial/failure.hpp>
 #include <redial/observer/hooks.hpp>
 #include <redial/observer/null.hpp>
@@ -16,12 +17,16 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/error.hpp>
+#include <asio/execution_context.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
+#include <asio/strand.hpp>
 
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -34,6 +39,45 @@
 #include <utility>
 
 namespace redial {
+
+namespace detail {
+
+/// Closes a connection without letting an error escape: close(error_code&) when it has one (asio
+/// sockets), otherwise close() with any exception swallowed. A failed close still ends the
+/// session; there is nobody to report it to.
+template <class Connection>
+void close_quietly(Connection& c) noexcept {
+    if constexpr (requires(std::error_code& ec) { c.close(ec); }) {
+        std::error_code ignored;
+        c.close(ignored);
+    } else {
+        try {
+            c.close();
+        } catch (...) { // NOLINT(bugprone-empty-catch): see above
+        }
+    }
+}
+
+/// Tells whether an execution context still exists: its destructor clears the flag. Used to
+/// catch a reconnector that outlives its io_context (unsupported, as for any asio I/O object).
+class context_liveness final : public asio::execution_context::service {
+public:
+    using key_type = context_liveness;
+    static inline asio::execution_context::id id; // NOLINT: asio's service registry key
+
+    explicit context_liveness(asio::execution_context& ctx) : service(ctx) {}
+    context_liveness(const context_liveness&) = delete;
+    context_liveness& operator=(const context_liveness&) = delete;
+    ~context_liveness() override { alive_->store(false); }
+
+    [[nodiscard]] std::shared_ptr<const std::atomic<bool>> alive() const { return alive_; }
+
+private:
+    void shutdown() override {}
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+};
+
+} // namespace detail
 
 /// The connection's state as a watcher sees it: level-triggered (see async_wait_status).
 enum class link_status : std::uint8_t { disconnected, connected };
@@ -83,10 +127,18 @@ namespace redial {
 /// to `Observer`, until stop() or a give-up. The decisions are the core machine's
 /// (basic_reconnect_machine); this class only turns them into asynchronous operations.
 ///
-/// Threading: everything runs on the executor given at construction; stop() and wake() may be
-/// called from any thread. Lifetime: the destructor stops. Pending completions hold the state
-/// weakly (the posted stop holds it until it has run), so no cycle keeps it alive and none of
-/// them runs session code, observer hooks or user handlers after stop.
+/// Threading: the reconnector runs all its work on a strand of the executor given at
+/// construction, so an io_context run by several threads is safe. stop(), wake(), async_run and
+/// async_wait_status may be called from any thread; status() too. The session, observer hooks,
+/// and the connect's completion run on that strand: the built-in transports make each attempt's
+/// socket on the connect handler's associated executor (the strand), so the session's I/O
+/// completes there too; a session that calls done from elsewhere is dispatched onto it.
+/// machine(), observer() and transport() are not synchronised: read them on the strand (or
+/// when nothing runs).
+/// Lifetime: the destructor stops. Pending completions hold the state weakly (the posted stop
+/// holds it until it has run), so no cycle keeps it alive and none of them runs session code,
+/// observer hooks or user handlers after stop. Destroy the reconnector before its io_context
+/// (as any asio I/O object): debug builds assert it.
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
           error_classifier<failure> Terminal = no_terminal_errors>
@@ -104,7 +156,10 @@ public:
         void operator()(std::error_code reason) const { (*this)(failure{reason}); }
         void operator()(failure reason) const {
             if (auto i = impl_.lock()) {
-                i->on_session_end(std::move(reason));
+                // Inline when already on the reconnector's strand (a session's own completion).
+                asio::dispatch(i->executor(), [i, r = std::move(reason)]() mutable {
+                    i->on_session_end(std::move(r));
+                });
             }
         }
 
@@ -131,6 +186,8 @@ public:
     basic_reconnector& operator=(const basic_reconnector&) = delete;
     ~basic_reconnector() {
         if (impl_) {
+            assert(impl_->context_alive_->load() &&
+                   "redial: destroy the reconnector before its io_context");
             impl_->request_stop();
         }
     }
@@ -142,8 +199,13 @@ public:
     auto async_run(Session session, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code)>(
             [](auto handler, std::shared_ptr<impl> i, Session s) {
-                i->start(session_type(std::move(s)), detail::erased_handler<std::error_code>(
-                                                         std::move(handler), i->executor()));
+                i->active_.store(true);
+                asio::any_io_executor ex = i->executor();
+                detail::erased_handler<std::error_code> done(std::move(handler), ex);
+                asio::dispatch(ex, [i = std::move(i), s = session_type(std::move(s)),
+                                    done = std::move(done)]() mutable {
+                    i->start(std::move(s), std::move(done));
+                });
             },
             token, impl_, std::move(session));
     }
@@ -157,8 +219,10 @@ public:
         asio::post(impl_->executor(), [i = impl_] { i->do_wake(); });
     }
 
-    /// The current status (read on the executor's thread).
-    [[nodiscard]] link_status status() const noexcept { return impl_->status_; }
+    /// The current status (from any thread).
+    [[nodiscard]] link_status status() const noexcept {
+        return impl_->status_.load(std::memory_order_relaxed);
+    }
 
     /// Completes with the current status once it differs from what this call last reported
     /// (level-triggered: a flip and flip-back between two calls is not reported). Completes
@@ -167,8 +231,10 @@ public:
     auto async_wait_status(Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, link_status)>(
             [](auto handler, std::shared_ptr<impl> i) {
-                i->watch(detail::erased_handler<std::error_code, link_status>(std::move(handler),
-                                                                              i->executor()));
+                asio::any_io_executor ex = i->executor();
+                detail::erased_handler<std::error_code, link_status> h(std::move(handler), ex);
+                asio::dispatch(
+                    ex, [i = std::move(i), h = std::move(h)]() mutable { i->watch(std::move(h)); });
             },
             token, impl_);
     }
@@ -183,19 +249,34 @@ public:
 private:
     struct impl : std::enable_shared_from_this<impl> {
         impl(asio::any_io_executor ex, Transport t, Clock c, machine_type m, Observer o)
-            : transport_(std::move(t)), clock_(std::move(c)), timer_(clock_, std::move(ex)),
+            : transport_(std::move(t)), clock_(std::move(c)),
+              context_alive_(asio::use_service<detail::context_liveness>(
+                                 asio::query(ex, asio::execution::context))
+                                 .alive()),
+              timer_(clock_, asio::any_io_executor(asio::make_strand(std::move(ex)))),
               machine_(std::move(m)), observer_(std::move(o)) {}
 
-        // The timer holds the executor: no second copy (56 bytes) per reconnector.
+        // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
         asio::any_io_executor executor() { return timer_.get_executor(); }
 
+        // On the strand. One run per reconnector; a stop asked for before it began ends it at
+        // once, with success and without an attempt.
         void start(session_type session, detail::erased_handler<std::error_code> done) {
-            if (done_ || stopped_) {
+            if (started_) {
+                if (stopped_) {
+                    active_.store(false); // async_run set it again
+                }
                 done.complete(asio::error::already_started);
                 return;
             }
-            session_ = std::move(session);
+            started_ = true;
             done_ = std::move(done);
+            if (stop_requested_.load()) {
+                detail::notify(observer_, stopped_event{clock_.now()});
+                finish({});
+                return;
+            }
+            session_ = std::move(session);
             act(machine_.start(clock_.now()));
         }
 
@@ -204,16 +285,13 @@ private:
             switch (d.what) {
             case decision::kind::connect:
                 detail::notify(observer_, attempt_event{machine_.attempts(), now});
-                transport_.async_connect(
-                    [weak = this->weak_from_this()](std::error_code ec, connection_type c) {
-                        if (auto self = weak.lock()) {
-                            self->on_connect(ec, std::move(c));
-                        }
-                    });
+                // Bound to the strand: the transport completes there, and the built-in ones make
+                // the attempt's socket on it, so the session's I/O completes there too.
+                transport_.async_connect(connect_completion{this->weak_from_this(), executor()});
                 return;
             case decision::kind::wait:
                 detail::notify(observer_, backoff_event{d.delay, machine_.attempts() + 1, now});
-                timer_.expires_at(now + d.delay);
+                timer_.expires_at(detail::sat_add(now, d.delay));
                 timer_.async_wait(
                     [weak = this->weak_from_this(), gen = ++wait_generation_](std::error_code ec) {
                         auto self = weak.lock();
@@ -230,6 +308,20 @@ private:
             }
             }
         }
+
+        // The connect's handler, its associated executor the strand (a named type rather than
+        // bind_executor: GCC 12 warns falsely through executor_binder's forwarding call).
+        struct connect_completion {
+            std::weak_ptr<impl> weak;
+            asio::any_io_executor strand;
+            using executor_type = asio::any_io_executor;
+            [[nodiscard]] executor_type get_executor() const noexcept { return strand; }
+            void operator()(std::error_code ec, connection_type c) const {
+                if (auto self = weak.lock()) {
+                    self->on_connect(ec, std::move(c));
+                }
+            }
+        };
 
         // False once stop() was asked for (from any thread) or the run ended: from then on no
         // completion runs session code, observer hooks or user handlers.
@@ -262,7 +354,7 @@ private:
                 return; // stopped, or a session calling done twice
             }
             const time_point now = clock_.now();
-            connection_->close();
+            detail::close_quietly(*connection_);
             connection_.reset();
             set_status(link_status::disconnected);
             const decision d = machine_.on_session_end(now, reason);
@@ -287,14 +379,18 @@ private:
             act(machine_.on_wake(clock_.now()));
         }
 
+        // From any thread. Posts only while a run may be in progress: after it ended there is
+        // nothing to cancel, and before async_run the flag alone keeps the run from starting.
         void request_stop() {
             stop_requested_.store(true);
-            asio::post(executor(), [self = this->shared_from_this()] { self->do_stop(); });
+            if (active_.load()) {
+                asio::post(executor(), [self = this->shared_from_this()] { self->do_stop(); });
+            }
         }
 
         void do_stop() {
-            if (stopped_) {
-                return;
+            if (stopped_ || !started_) {
+                return; // ended already, or start() will see the flag
             }
             detail::notify(observer_, stopped_event{clock_.now()});
             finish({});
@@ -303,36 +399,43 @@ private:
         // The run is over (stop or give-up): cancel everything; no user code runs after this.
         void finish(std::error_code ec) {
             stopped_ = true;
+            active_.store(false);
             ++wait_generation_;
             timer_.cancel();
             transport_.cancel();
             if (connection_) {
-                connection_->close();
+                detail::close_quietly(*connection_);
                 connection_.reset();
             }
             session_ = nullptr;
             if (watcher_) {
-                watcher_.complete(asio::error::operation_aborted, status_);
+                watcher_.complete(asio::error::operation_aborted,
+                                  status_.load(std::memory_order_relaxed));
             }
             if (done_) {
                 done_.complete(ec);
             }
         }
 
+        // On the strand, the only writer of status_; status() reads it from any thread.
         void set_status(link_status s) {
-            status_ = s;
-            if (watcher_ && status_ != last_reported_) {
-                last_reported_ = status_;
-                watcher_.complete(std::error_code{}, status_);
+            status_.store(s, std::memory_order_relaxed);
+            if (watcher_ && s != last_reported_) {
+                last_reported_ = s;
+                watcher_.complete(std::error_code{}, s);
             }
         }
 
         void watch(detail::erased_handler<std::error_code, link_status> h) {
+            const link_status s = status_.load(std::memory_order_relaxed);
             if (stopped_) {
-                h.complete(asio::error::operation_aborted, status_);
-            } else if (status_ != last_reported_) {
-                last_reported_ = status_;
-                h.complete(std::error_code{}, status_);
+                h.complete(asio::error::operation_aborted, s);
+            } else if (s != last_reported_) {
+                last_reported_ = s;
+                h.complete(std::error_code{}, s);
+            } else if (watcher_) {
+                // One waiter at a time: a second one while the first waits is refused.
+                h.complete(asio::error::already_started, s);
             } else {
                 watcher_ = std::move(h);
             }
@@ -351,6 +454,7 @@ private:
 
         Transport transport_;
         [[no_unique_address]] Clock clock_;
+        std::shared_ptr<const std::atomic<bool>> context_alive_; // for the destructor's check
         typename Clock::timer timer_;
         machine_type machine_;
         [[no_unique_address]] Observer observer_;
@@ -360,8 +464,10 @@ private:
         detail::erased_handler<std::error_code, link_status> watcher_;
         std::uint64_t wait_generation_ = 0;
         std::atomic<bool> stop_requested_{false};
-        bool stopped_ = false;
-        link_status status_ = link_status::disconnected;
+        std::atomic<bool> active_{false}; // from async_run until the run ended
+        bool started_ = false;            // on the strand: start() ran
+        bool stopped_ = false;            // on the strand: the run ended
+        std::atomic<link_status> status_{link_status::disconnected};
         link_status last_reported_ = link_status::disconnected;
     };
 

@@ -5,6 +5,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <gtest/gtest.h>
@@ -182,7 +183,8 @@ TEST_F(TcpTransport, StopDuringResolveEndsTheRun) {
                   redial::tcp_transport{io.get_executor(), "localhost", port, 2s},
                   redial::steady_clock{}};
     r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
-    r.stop();
+    // After the run began on its strand (its first attempt is resolving "localhost").
+    asio::post(io, [&] { r.stop(); });
     io.run();
     EXPECT_EQ(result, std::error_code{});
     EXPECT_EQ(r.observer().attempts, 1);

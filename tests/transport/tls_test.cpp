@@ -132,6 +132,15 @@ TEST_F(TlsTransport, ATrustedCertificateForTheHostConnects) {
     EXPECT_EQ(run("127.0.0.1", {.ca_file = dir + "/cert.pem"}), "connected");
 }
 
+// The handshake's deadline is the connect's start plus the timeout, saturated: the largest
+// timeout once wrapped to a deadline in the past and failed every handshake at once.
+TEST_F(TlsTransport, TheLargestConnectTimeoutStillHandshakes) {
+    start_server();
+    EXPECT_EQ(run("localhost", {.ca_file = dir + "/cert.pem",
+                                .connect_timeout = std::chrono::nanoseconds::max()}),
+              "connected");
+}
+
 TEST_F(TlsTransport, AnUntrustedCertificateIsAConnectErrorThatSaysWhy) {
     start_server();
     EXPECT_EQ(run("localhost", {}),

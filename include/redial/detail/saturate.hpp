@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 // Saturating arithmetic on nanosecond durations: every step of every policy goes through these,
 // so no parameter value can overflow a duration (rule 6).
@@ -79,6 +80,16 @@ constexpr std::uint64_t scale_draw(std::uint64_t span, std::uint64_t draw) noexc
 /// d * f for a non-negative finite factor, rounded to the nearest nanosecond, saturating.
 constexpr ns sat_mul(ns d, double f) noexcept {
     return from_double(static_cast<double>(d.count()) * f);
+}
+
+/// `t + d`, clamped to the time points a nanosecond count can hold: a deadline far in the
+/// future is the largest time point, never a wrapped one in the past.
+template <class TimePoint>
+    requires requires { typename TimePoint::clock; }
+constexpr TimePoint sat_add(TimePoint t, ns d) noexcept {
+    static_assert(std::is_same_v<typename TimePoint::duration, ns>,
+                  "redial: sat_add needs a time point counted in nanoseconds");
+    return TimePoint{sat_add(t.time_since_epoch(), d)};
 }
 
 /// Time elapsed from `from` to `to`, never negative (a clock that steps back yields zero).

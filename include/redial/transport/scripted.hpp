@@ -2,10 +2,13 @@
 #define REDIAL_TRANSPORT_SCRIPTED_HPP
 
 #include <redial/clock/concept.hpp>
+#include <redial/detail/saturate.hpp>
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/buffer.hpp>
 #include <asio/error.hpp>
 
@@ -111,23 +114,28 @@ private:
     void start(Handler handler) {
         const scripted_step step = script_(attempts_++);
         // A hang waits until the end of time: only cancel() completes it.
-        const time_point at = step.what == scripted_step::kind::hang ? time_point::max()
-                                                                     : clock_.now() + step.latency;
+        const time_point at = step.what == scripted_step::kind::hang
+                                  ? time_point::max()
+                                  : detail::sat_add(clock_.now(), step.latency);
         timer_->expires_at(at);
-        // Captures copies, not `this`: the completion may run after the transport moved.
-        timer_->async_wait([clock = clock_, ex = ex_, step,
-                            h = std::move(handler)](std::error_code ec) mutable {
-            if (ec) {
-                std::move(h)(ec, connection{});
-            } else if (step.what == scripted_step::kind::hang) {
-                std::move(h)(asio::error::timed_out, connection{}); // the end of time came
-            } else if (step.what == scripted_step::kind::refuse) {
-                std::move(h)(step.error, connection{});
-            } else {
-                std::move(h)(std::error_code{}, connection{typename Clock::timer(clock, ex),
-                                                           step.session, step.error, clock.now()});
-            }
-        });
+        // Completes on the handler's executor (a reconnector's strand), and so does the
+        // session's timer. Captures copies, not `this`: the completion may run after the
+        // transport moved.
+        const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
+        timer_->async_wait(asio::bind_executor(
+            ex, [clock = clock_, ex, step, h = std::move(handler)](std::error_code ec) mutable {
+                if (ec) {
+                    std::move(h)(ec, connection{});
+                } else if (step.what == scripted_step::kind::hang) {
+                    std::move(h)(asio::error::timed_out, connection{}); // the end of time came
+                } else if (step.what == scripted_step::kind::refuse) {
+                    std::move(h)(step.error, connection{});
+                } else {
+                    std::move(h)(std::error_code{},
+                                 connection{typename Clock::timer(clock, ex), step.session,
+                                            step.error, clock.now()});
+                }
+            }));
     }
 
     Clock clock_;

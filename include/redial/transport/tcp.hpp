@@ -7,6 +7,7 @@
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/connect.hpp>
 #include <asio/error.hpp>
@@ -93,14 +94,17 @@ private:
 
     template <class Handler>
     void start(Handler handler) {
-        auto op = op_type::template begin<op_type>(ex_, std::move(handler), timeout_);
+        // The attempt's socket, resolver and timer live on the handler's executor (a
+        // reconnector's strand), so the connection's I/O completes where its owner runs.
+        const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
+        auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
         op_ = op;
         if (numeric_) { // an IP literal: no resolver, no trip through its thread
             op->socket.async_connect(*numeric_, [op](std::error_code ec) { op->finish(ec); });
             return;
         }
         // The resolver lives only as long as the attempt: nothing idle per transport.
-        op->resolver.emplace(ex_).async_resolve(
+        op->resolver.emplace(ex).async_resolve(
             host_, port_,
             [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
                 if (op->done) {

@@ -3,6 +3,7 @@
 
 // TLS over asio::ssl (OpenSSL): link OpenSSL::SSL. Only this header includes OpenSSL.
 
+#include <redial/detail/saturate.hpp>
 #include <redial/error.hpp>
 #include <redial/transport/concept.hpp>
 #include <redial/transport/tcp.hpp>
@@ -12,6 +13,7 @@
 #include <asio/associated_cancellation_slot.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
+#include <asio/bind_executor.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
@@ -203,14 +205,18 @@ private:
     void start(Handler handler) {
         // The TCP connect has its own timeout; the handshake gets what is left of it.
         const auto started = std::chrono::steady_clock::now();
-        tcp_.async_connect([state = shared_, started, h = std::move(handler)](
-                               std::error_code ec, asio::ip::tcp::socket socket) mutable {
-            if (ec) {
-                std::move(h)(ec, connection{});
-                return;
-            }
-            handshake(state, std::move(socket), started, std::move(h));
-        });
+        // The TCP attempt, and so the handshake and the connection, on the handler's executor
+        // (a reconnector's strand).
+        const asio::any_io_executor ex = asio::get_associated_executor(handler, shared_->ex);
+        tcp_.async_connect(
+            asio::bind_executor(ex, [state = shared_, started, h = std::move(handler)](
+                                        std::error_code ec, asio::ip::tcp::socket socket) mutable {
+                if (ec) {
+                    std::move(h)(ec, connection{});
+                    return;
+                }
+                handshake(state, std::move(socket), started, std::move(h));
+            }));
     }
 
     template <class Handler>
@@ -232,9 +238,8 @@ private:
             }
         }
         state->handshaking = stream;
-        auto timer = std::make_shared<asio::steady_timer>(state->ex);
-        timer->expires_at(started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        state->timeout));
+        auto timer = std::make_shared<asio::steady_timer>(stream->get_executor());
+        timer->expires_at(detail::sat_add(started, state->timeout));
         auto timed_out = std::make_shared<bool>(false);
         timer->async_wait(
             [weak = std::weak_ptr<stream_type>(stream), timed_out](std::error_code ec) {

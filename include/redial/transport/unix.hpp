@@ -7,6 +7,7 @@
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
+#include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/local/stream_protocol.hpp>
 
@@ -63,7 +64,9 @@ private:
 
     template <class Handler>
     void start(Handler handler) {
-        auto op = op_type::template begin<op_type>(ex_, std::move(handler), timeout_);
+        // On the handler's executor (a reconnector's strand): see tcp_transport.
+        const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
+        auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
         op_ = op;
         op->socket.async_connect(asio::local::stream_protocol::endpoint(path_),
                                  [op](std::error_code ec) { op->finish(ec); });
