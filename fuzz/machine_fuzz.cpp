@@ -471,7 +471,8 @@ private:
             expected = "reconnect timed out after " + redial::format_duration(timeout_);
             break;
         case redial::give_up_reason::attempts:
-            expected = "reconnect gave up after " + std::to_string(max_attempts_) + " attempts";
+            expected = "reconnect gave up after " + std::to_string(max_attempts_) +
+                       (max_attempts_ == 1 ? " attempt" : " attempts");
             break;
         case redial::give_up_reason::held_down:
             expected = "reconnect gave up " + redial::format_duration(held_.first) +

@@ -906,3 +906,16 @@ TEST(validate, BadEnumsSetInCodeAreRefused) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Config, DescribeSaysOneAttemptInTheSingular) {
+    redial::options o;
+    o.timeout = std::chrono::nanoseconds{0};
+    o.max_attempts = 1;
+    EXPECT_NE(redial::describe(o).find("; give up after 1 attempt"), std::string::npos)
+        << redial::describe(o);
+    EXPECT_EQ(redial::describe(o).find("1 attempts"), std::string::npos) << redial::describe(o);
+}
+
+} // namespace

@@ -795,7 +795,8 @@ inline std::string describe(const options& o) {
              format_duration(o.intensity_window);
         break;
     }
-    const std::string attempts = std::to_string(o.max_attempts) + " attempts";
+    const std::string attempts =
+        std::to_string(o.max_attempts) + (o.max_attempts == 1 ? " attempt" : " attempts");
     if (o.timeout.count() == 0) {
         s += o.max_attempts == 0 ? "; never give up" : "; give up after " + attempts;
     } else {

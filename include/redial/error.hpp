@@ -1,14 +1,91 @@
 #ifndef REDIAL_ERROR_HPP
 #define REDIAL_ERROR_HPP
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace redial {
 
+namespace detail {
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (1 to 4), or 0 if it is not one
+/// (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF, or cut short).
+constexpr std::size_t utf8_sequence(std::string_view s) noexcept {
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+    const unsigned char c = b(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+        hi = c == 0xED ? 0x9F : 0xBF; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF; // nothing past U+10FFFF
+    } else {
+        return 0;
+    }
+    if (s.size() < n || b(1) < lo || b(1) > hi) {
+        return 0;
+    }
+    for (std::size_t i = 2; i < n; ++i) {
+        if (b(i) < 0x80 || b(i) > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/// `v` as it can be printed on one line between double quotes: `"` and `\` escaped, control
+/// characters as \n, \r, \t or \xNN, bytes that are not well-formed UTF-8 as \xNN; valid
+/// UTF-8 (é, 日本) is kept as it is.
+inline std::string escape(std::string_view v) {
+    std::string out;
+    out.reserve(v.size());
+    const auto hex_byte = [&out](unsigned char c) {
+        constexpr std::string_view digits = "0123456789abcdef";
+        out.append("\\x").push_back(digits[c >> 4]);
+        out.push_back(digits[c & 0xF]);
+    };
+    while (!v.empty()) {
+        const auto c = static_cast<unsigned char>(v.front());
+        std::size_t n = 1;
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c == '\n') {
+            out.append("\\n");
+        } else if (c == '\r') {
+            out.append("\\r");
+        } else if (c == '\t') {
+            out.append("\\t");
+        } else if (c < 0x20 || c == 0x7F) {
+            hex_byte(c);
+        } else if (const std::size_t len = utf8_sequence(v); len != 0) {
+            out.append(v.substr(0, len));
+            n = len;
+        } else {
+            hex_byte(c);
+        }
+        v.remove_prefix(n);
+    }
+    return out;
+}
+
+} // namespace detail
+
 /// Thrown for bad input: a configuration value, a flag, an environment variable or a policy
-/// parameter. Carries the key and the offending value so the message can be acted on.
+/// parameter. Carries the key and the offending value so the message can be acted on. The
+/// message quotes the value escaped (detail::escape), so it stays one line whatever the input;
+/// value() is the value as given.
 class config_error : public std::invalid_argument {
 public:
     config_error(std::string_view key, std::string_view value, std::string_view why)
@@ -20,7 +97,7 @@ public:
 private:
     static std::string compose(std::string_view key, std::string_view value, std::string_view why) {
         std::string s = "invalid ";
-        s.append(key).append(" \"").append(value).append("\": ").append(why);
+        s.append(key).append(" \"").append(detail::escape(value)).append("\": ").append(why);
         return s;
     }
 

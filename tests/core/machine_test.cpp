@@ -224,6 +224,13 @@ TEST(Machine, AttemptLimitGivesUpAfterTheLastFailure) {
     EXPECT_EQ(m.reason(), redial::give_up_reason::attempts);
 }
 
+TEST(Machine, OneAttemptIsSingular) {
+    machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
+              machine_options{.max_attempts = 1}};
+    auto t = drive(m, always_refuse);
+    EXPECT_EQ(t.error, "reconnect gave up after 1 attempt: connection refused");
+}
+
 TEST(Machine, AttemptLimitCountsFromTheLastStableSession) {
     machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
               machine_options{.max_attempts = 2}};

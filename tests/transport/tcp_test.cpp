@@ -169,6 +169,42 @@ TEST_F(TcpTransport, BadParametersAreRefusedNamingTheKeyAndValue) {
     EXPECT_EQ(refused("127.0.0.1", "65535", 1s), "accepted");
 }
 
+// Names no resolver could ever find were retried until the give-up; they are refused up front.
+TEST_F(TcpTransport, HostNamesBeyondDnsLimitsAreRefused) {
+    auto refused = [&](const std::string& host) -> std::string {
+        try {
+            redial::tcp_transport t{io.get_executor(), host, "80", 1s};
+        } catch (const redial::config_error& e) {
+            return e.what();
+        }
+        return "accepted";
+    };
+    const std::string label63(63, 'a');
+    const std::string name253 =
+        label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
+    ASSERT_EQ(name253.size(), 253u);
+    EXPECT_EQ(refused(name253), "accepted");
+    EXPECT_EQ(refused(name253 + "."), "accepted"); // fully qualified
+    EXPECT_EQ(refused(name253 + "c").substr(0, 20), "invalid tcp host \"aa");
+    EXPECT_NE(refused(name253 + "c").find("longer than the 253 characters"), std::string::npos);
+    EXPECT_NE(refused(std::string(70'000, 'x')).find("longer than the 253"), std::string::npos);
+    EXPECT_EQ(refused(label63 + ".example"), "accepted");
+    EXPECT_EQ(refused(label63 + "a.example"),
+              "invalid tcp host \"" + label63 +
+                  "a.example\": has a label longer than the 63 characters DNS allows");
+    EXPECT_EQ(refused("a..b"), "invalid tcp host \"a..b\": has an empty label");
+    EXPECT_EQ(refused(".a"), "invalid tcp host \".a\": has an empty label");
+    EXPECT_EQ(refused("host:80"),
+              "invalid tcp host \"host:80\": is not an IP address, and a host name has no colon "
+              "(an IPv6 address goes without brackets; host and port are separate)");
+    EXPECT_EQ(refused("[::1]").find("has no colon") != std::string::npos, true);
+    EXPECT_EQ(refused("evil\nhost"),
+              "invalid tcp host \"evil\\nhost\": contains a space or control character");
+    EXPECT_EQ(refused("::1"), "accepted");          // an IPv6 literal
+    EXPECT_EQ(refused("localhost."), "accepted");   // the root label
+    EXPECT_EQ(refused("_srv.example"), "accepted"); // resolvers allow more than letters
+}
+
 TEST_F(TcpTransport, CancelDuringResolveAbortsTheAttempt) {
     redial::tcp_transport t{io.get_executor(), "localhost", port, 2s}; // a name: resolved first
     std::optional<std::error_code> got;

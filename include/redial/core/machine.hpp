@@ -266,7 +266,8 @@ public:
             s = "reconnect timed out after " + format_duration(options_.give_up_timeout);
             break;
         case give_up_reason::attempts:
-            s = "reconnect gave up after " + std::to_string(attempts_) + " attempts";
+            s = "reconnect gave up after " + std::to_string(attempts_) +
+                (attempts_ == 1 ? " attempt" : " attempts");
             break;
         case give_up_reason::terminal:
             s = "reconnect gave up on a terminal error";

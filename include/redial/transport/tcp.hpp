@@ -22,6 +22,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -35,7 +36,9 @@ public:
     using connection = asio::ip::tcp::socket;
 
     /// Throws config_error (a std::invalid_argument) naming the key and the value for an
-    /// empty host (key `tcp host`), an empty port or a numeric one outside 1-65535 (`tcp port`;
+    /// empty host (key `tcp host`), a host that is neither an IP address nor a possible DNS name
+    /// (over 253 characters, a label empty or over 63, a colon, space or control character:
+    /// no lookup could ever find it), an empty port or a numeric one outside 1-65535 (`tcp port`;
     /// other ports are service names, resolved per attempt), or a timeout that is not positive
     /// (`connect-timeout`).
     tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
@@ -62,6 +65,9 @@ public:
         }
         std::error_code not_ip;
         const asio::ip::address address = asio::ip::make_address(host_, not_ip);
+        if (not_ip) {
+            check_host_name(host_);
+        }
         if (!not_ip && digits) {
             numeric_.emplace(address, static_cast<unsigned short>(port_number));
         }
@@ -87,6 +93,43 @@ public:
     [[nodiscard]] const std::string& port() const noexcept { return port_; }
 
 private:
+    // RFC 1035's limits, as resolvers apply them: 253 characters (one trailing dot aside),
+    // labels of 1 to 63.
+    static void check_host_name(std::string_view host) {
+        const auto refuse = [&](std::string_view why) {
+            throw config_error("tcp host", host, why);
+        };
+        for (const char ch : host) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c <= 0x20 || c == 0x7F || c == ':') {
+                refuse(c == ':' ? "is not an IP address, and a host name has no colon (an IPv6 "
+                                  "address goes without brackets; host and port are separate)"
+                                : "contains a space or control character");
+            }
+        }
+        std::string_view name = host;
+        if (name.size() > 1 && name.back() == '.') {
+            name.remove_suffix(1); // the root: "example.com." is fully qualified
+        }
+        if (name.size() > 253) {
+            refuse("is longer than the 253 characters a DNS name may have");
+        }
+        while (true) {
+            const std::size_t dot = name.find('.');
+            const std::string_view label = name.substr(0, dot);
+            if (label.empty()) {
+                refuse("has an empty label");
+            }
+            if (label.size() > 63) {
+                refuse("has a label longer than the 63 characters DNS allows");
+            }
+            if (dot == std::string_view::npos) {
+                return;
+            }
+            name.remove_prefix(dot + 1);
+        }
+    }
+
     struct op_type : detail::connect_op<connection> {
         using detail::connect_op<connection>::connect_op;
         std::optional<asio::ip::tcp::resolver> resolver;
