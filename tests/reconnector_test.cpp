@@ -13,6 +13,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
+#include <asio/strand.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/use_future.hpp>
 #include <gtest/gtest.h>
@@ -477,10 +478,12 @@ TEST(ReconnectorDeathTest, OutlivingTheIoContextAssertsInDebugBuilds) {
 // --- two threads: the reconnector serialises its own work on a strand -------------------------
 
 // A real loopback server that accepts and resets at once, so a run goes through every phase
-// (connecting, connected, sleeping) every few hundred microseconds.
+// (connecting, connected, sleeping) every few hundred microseconds. Its acceptor is on a strand
+// of its own: two threads run the io_context.
 struct flapping_server {
     asio::io_context& io;
-    asio::ip::tcp::acceptor acceptor{io,
+    asio::strand<asio::io_context::executor_type> strand = asio::make_strand(io);
+    asio::ip::tcp::acceptor acceptor{strand,
                                      asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
     std::string port = std::to_string(acceptor.local_endpoint().port());
 
@@ -563,7 +566,7 @@ TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches)
         }
         r.stop();
         r.stop();
-        asio::post(io, [&] { server.acceptor.close(); });
+        asio::post(server.strand, [&] { server.acceptor.close(); });
         a.join();
         b.join();
         EXPECT_EQ(completions.load(), 1) << "round " << round;
