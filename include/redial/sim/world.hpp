@@ -795,14 +795,19 @@ private:
             c.pending = errc::reset; // the server went away while this connect was in flight
         }
         if (c.pending != errc::none) {
-            const error err{c.pending};
-            if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
-                probe_.on_connect_failed(id, now(), err);
-            }
-            apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+            attempt_failed(id, c);
             return;
         }
         connected(id, c);
+    }
+
+    // The attempt failed with c.pending (a connect, or an occ write that lost).
+    void attempt_failed(std::uint32_t id, client& c) {
+        const error err{c.pending};
+        if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
+            probe_.on_connect_failed(id, now(), err);
+        }
+        apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
     }
 
     // The connect succeeded: the session runs until its server, chaos or a fault ends it.
@@ -903,11 +908,7 @@ private:
     // occ, at the client: the write's outcome arrives.
     void occ_reply(std::uint32_t id, client& c) {
         if (c.pending != errc::none) {
-            const error err{c.pending};
-            if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
-                probe_.on_connect_failed(id, now(), err);
-            }
-            apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+            attempt_failed(id, c);
             return;
         }
         write_succeeded(id, c);
