@@ -15,23 +15,30 @@
 #include <redial/transport/unix.hpp>
 
 #include <asio/io_context.hpp>
+#include <asio/ip/address_v6.hpp>
+#include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
-#include <asio/signal_set.hpp>
 #include <asio/write.hpp>
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +49,8 @@
 
 namespace {
 
-constexpr std::size_t max_pending = 1 << 20; // stdin bytes kept while disconnected
+constexpr std::size_t max_pending = 1 << 20; // stdin bytes read and not yet written, at most
+constexpr std::size_t chunk_size = 16384;    // one read of stdin
 
 struct tool_options {
     std::string target;                   // HOST:PORT
@@ -124,40 +132,310 @@ bool valid_port(const std::string& port) {
     return ::getservbyname(port.c_str(), "tcp") != nullptr;
 }
 
-// Everything stdin produced, shared between the stdin thread's posts and the current session.
-struct pipe_state {
-    std::deque<std::vector<char>> pending;
-    std::size_t pending_bytes = 0;
-    std::size_t dropped = 0;
-    bool writing = false;
+// A value as a message shows it: in quotes, with C-style escapes for anything but printable
+// ASCII (a newline or control character in it must not split or garble the line), and the
+// middle of a long one elided, its length given instead.
+std::string shown(std::string_view value) {
+    constexpr std::size_t head = 48;
+    constexpr std::size_t tail = 16;
+    std::string out = "\"";
+    const auto put = [&out](std::string_view part) {
+        for (const char ch : part) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (c == '\n') {
+                out += "\\n";
+            } else if (c == '\t') {
+                out += "\\t";
+            } else if (c == '\r') {
+                out += "\\r";
+            } else if (c == '"' || c == '\\') {
+                out += '\\';
+                out += ch;
+            } else if (c < 0x20 || c >= 0x7f) {
+                std::array<char, 5> hex{};
+                std::snprintf(hex.data(), hex.size(), "\\x%02x", c);
+                out += hex.data();
+            } else {
+                out += ch;
+            }
+        }
+    };
+    if (value.size() > head + tail + 16) {
+        put(value.substr(0, head));
+        out += "...";
+        put(value.substr(value.size() - tail));
+        return out + "\" (" + std::to_string(value.size()) + " characters)";
+    }
+    put(value);
+    return out + "\"";
+}
+
+[[noreturn]] void bad_target(std::string_view target, const std::string& why) {
+    usage_error("invalid target " + shown(target) + ": " + why);
+}
+
+bool is_ipv6(const std::string& s) {
+    std::error_code ec;
+    (void)asio::ip::make_address_v6(s, ec);
+    return !ec;
+}
+
+// HOST:PORT or [IPv6]:PORT, split at the one colon that separates them. What the resolver can
+// never resolve is refused here: otherwise every attempt fails the same way until the give-up.
+std::pair<std::string, std::string> split_target(const std::string& target) {
+    std::string host;
+    std::string port;
+    if (target.front() == '[') {
+        const std::size_t close = target.find(']');
+        if (close == std::string::npos || close + 1 >= target.size() || target[close + 1] != ':' ||
+            close + 2 == target.size()) {
+            bad_target(target, "expected HOST:PORT or [IPv6]:PORT");
+        }
+        host = target.substr(1, close - 1);
+        port = target.substr(close + 2);
+        if (!is_ipv6(host)) {
+            bad_target(target, "brackets hold an IPv6 address, and " + shown(host) + " is not one");
+        }
+    } else {
+        const std::size_t colon = target.find(':');
+        if (colon != std::string::npos && target.find(':', colon + 1) != std::string::npos) {
+            if (is_ipv6(target) || is_ipv6(target.substr(0, target.rfind(':')))) {
+                bad_target(target,
+                           "an IPv6 address goes in brackets: [ADDRESS]:PORT, e.g. [::1]:80");
+            }
+            bad_target(target, "expected HOST:PORT, with one ':' (a host name has none)");
+        }
+        if (colon == std::string::npos || colon == 0 || colon + 1 == target.size()) {
+            bad_target(target, "expected HOST:PORT");
+        }
+        host = target.substr(0, colon);
+        port = target.substr(colon + 1);
+        if (host.find_first_of("[]") != std::string::npos) {
+            bad_target(target, "expected HOST:PORT or [IPv6]:PORT");
+        }
+        if (std::any_of(host.begin(), host.end(), [](char ch) {
+                const auto c = static_cast<unsigned char>(ch);
+                return c <= 0x20 || c == 0x7f;
+            })) {
+            bad_target(target, "a host name has no spaces or control characters");
+        }
+        // DNS limits (RFC 1035): 253 characters in all, without the root's trailing dot, and 63
+        // per label.
+        const std::string_view name = std::string_view(host).substr(
+            0, host.size() - (host.size() > 1 && host.back() == '.' ? 1 : 0));
+        if (name.size() > 253) {
+            bad_target(target, "the host name has " + std::to_string(name.size()) +
+                                   " characters (DNS allows 253)");
+        }
+        for (std::size_t begin = 0; begin <= name.size();) {
+            const std::size_t end = std::min(name.find('.', begin), name.size());
+            if (end - begin > 63) {
+                bad_target(target, "the host name has a label of " + std::to_string(end - begin) +
+                                       " characters (DNS allows 63 between dots)");
+            }
+            begin = end + 1;
+        }
+    }
+    if (!valid_port(port)) {
+        bad_target(target, "the port must be a number from 1 to 65535 or a service name");
+    }
+    return {host, port};
+}
+
+// SIGINT / SIGTERM: a handler of our own, installed for the rest of the process, that writes a
+// byte to a pipe the io_context reads. asio's signal_set puts SIG_DFL back when it is destroyed,
+// so a second signal arriving while the tool finishes (timeout(1) signals the child and then its
+// whole process group) killed it with status 130 after a clean stop; this handler never goes.
+int stop_signal_write_fd = -1; // never closed: the handler may run until the process exits
+
+void on_stop_signal(int) {
+    const int saved = errno;
+    const char byte = 1;
+    (void)!::write(stop_signal_write_fd, &byte, 1); // non-blocking: a full pipe has a byte already
+    errno = saved;
+}
+
+class stop_signals {
+public:
+    explicit stop_signals(asio::io_context& io) : pipe_(io) {
+        std::array<int, 2> fds{};
+        if (::pipe2(fds.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+            throw std::system_error(errno, std::system_category(), "pipe2");
+        }
+        stop_signal_write_fd = fds[1];
+        pipe_.assign(fds[0]);
+        struct sigaction sa {};
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        ::sigaction(SIGINT, &sa, nullptr);
+        ::sigaction(SIGTERM, &sa, nullptr);
+    }
+    stop_signals(const stop_signals&) = delete;
+    stop_signals& operator=(const stop_signals&) = delete;
+    // The read end stays open too: a handler writing to a pipe without a reader raises SIGPIPE.
+    ~stop_signals() { (void)pipe_.release(); }
+
+    // Calls f() once, on the io thread, at the first signal; later ones are ignored.
+    template <class F>
+    void async_wait(F f) {
+        pipe_.async_read_some(asio::buffer(byte_),
+                              [f = std::move(f)](std::error_code ec, std::size_t) mutable {
+                                  if (!ec) {
+                                      f();
+                                  }
+                              });
+    }
+
+    void cancel() {
+        std::error_code ignored;
+        pipe_.cancel(ignored);
+    }
+
+private:
+    asio::posix::stream_descriptor pipe_;
+    std::array<char, 1> byte_{};
 };
 
+// Reads stdin on its own thread, which works the same for pipes, ttys, sockets, regular files and
+// /dev/null (a stream_descriptor on the io_context fails with EPERM under epoll for the last two,
+// and would set O_NONBLOCK on a file description the tool may share with the shell, such as the
+// tty). It holds at most max_pending bytes read and not yet written, waiting for room before the
+// next read (backpressure, whatever the connection's state), and stop() wakes it from poll()
+// through a pipe, so it is joined before the io_context it posts to is destroyed.
+class stdin_reader {
+public:
+    explicit stdin_reader(asio::io_context& io) : io_(io) {
+        if (::pipe2(wake_.data(), O_CLOEXEC) != 0) {
+            throw std::system_error(errno, std::system_category(), "pipe2");
+        }
+    }
+    stdin_reader(const stdin_reader&) = delete;
+    stdin_reader& operator=(const stdin_reader&) = delete;
+    ~stdin_reader() {
+        stop();
+        join();
+        ::close(wake_[0]);
+        ::close(wake_[1]);
+    }
+
+    // deliver(chunk) runs on the io thread for each chunk read.
+    template <class Deliver>
+    void start(Deliver deliver) {
+        thread_ = std::thread([this, deliver = std::move(deliver)] { read_loop(deliver); });
+    }
+
+    // On the io thread: n bytes were written (or will never be), so there is room for them.
+    void consumed(std::size_t n) {
+        {
+            const std::lock_guard lock(mutex_);
+            buffered_ -= n;
+        }
+        room_.notify_one();
+    }
+
+    // From any thread, without waiting: the thread posts nothing more once it sees this.
+    void stop() {
+        {
+            const std::lock_guard lock(mutex_);
+            if (stopping_) {
+                return;
+            }
+            stopping_ = true;
+        }
+        room_.notify_one();
+        const char byte = 1;
+        (void)!::write(wake_[1], &byte, 1);
+    }
+
+    void join() {
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+
+private:
+    template <class Deliver>
+    void read_loop(const Deliver& deliver) {
+        std::vector<char> chunk(chunk_size);
+        while (true) {
+            {
+                std::unique_lock lock(mutex_);
+                room_.wait(lock, [this] { return stopping_ || buffered_ < max_pending; });
+                if (stopping_) {
+                    return;
+                }
+            }
+            std::array<pollfd, 2> fds{{{STDIN_FILENO, POLLIN, 0}, {wake_[0], POLLIN, 0}}};
+            if (::poll(fds.data(), fds.size(), -1) < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return;
+            }
+            if (fds[1].revents != 0 || (fds[0].revents & POLLNVAL) != 0) {
+                return; // stopping, or stdin is closed
+            }
+            const ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+            if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+                continue; // EAGAIN: a non-blocking stdin someone else read first; poll again
+            }
+            if (n <= 0) {
+                return; // end of stdin (or an error): keep the connection and keep reconnecting
+            }
+            {
+                const std::lock_guard lock(mutex_);
+                buffered_ += static_cast<std::size_t>(n);
+            }
+            asio::post(io_, [deliver,
+                             data = std::vector<char>(chunk.begin(), chunk.begin() + n)]() mutable {
+                deliver(std::move(data));
+            });
+        }
+    }
+
+    asio::io_context& io_;
+    std::array<int, 2> wake_{};
+    std::mutex mutex_;
+    std::condition_variable room_;
+    std::size_t buffered_ = 0; // read and not yet consumed: queued, posted or being written
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// The session side of the stdin queue and the copy of the peer to stdout. On the io thread only
+// (io.run() runs on this one thread, so the strand the sockets complete on is this thread too).
 template <class Socket>
 class cat {
 public:
-    explicit cat(pipe_state& p) : pipe_(p) {}
+    explicit cat(stdin_reader& reader) : reader_(reader) {}
 
     // The session: copy the peer to stdout until the connection ends; stdin flows through
     // flush() while this socket is current.
     template <class Done>
     void operator()(Socket& s, Done done) {
+        if (stopped_) {
+            done(asio::error::operation_aborted);
+            return;
+        }
         socket_ = &s;
         ++generation_; // every session's socket lives at the same address: count them instead
-        pipe_.writing = false;
+        writing_ = false;
         flush();
         read(s, std::move(done));
     }
 
-    // New stdin data (on the io thread).
+    // New stdin data.
     void push(std::vector<char> chunk) {
-        pipe_.pending_bytes += chunk.size();
-        pipe_.pending.push_back(std::move(chunk));
-        while (pipe_.pending_bytes > max_pending && pipe_.pending.size() > 1 && !pipe_.writing) {
-            pipe_.pending_bytes -= pipe_.pending.front().size();
-            pipe_.dropped += pipe_.pending.front().size();
-            pipe_.pending.pop_front();
-        }
+        pending_.push_back(std::move(chunk));
         flush();
+    }
+
+    // The run is ending: the reconnector destroys the socket before this session's read
+    // completes, so forget it now and start no more writes.
+    void stop() {
+        stopped_ = true;
+        socket_ = nullptr;
     }
 
 private:
@@ -167,7 +445,7 @@ private:
                                                      std::error_code ec, std::size_t n) mutable {
             if (ec) {
                 socket_ = nullptr;
-                pipe_.writing = false;
+                writing_ = false;
                 done(ec);
                 return;
             }
@@ -178,28 +456,32 @@ private:
     }
 
     void flush() {
-        if (socket_ == nullptr || pipe_.writing || pipe_.pending.empty()) {
+        if (socket_ == nullptr || writing_ || pending_.empty()) {
             return;
         }
-        pipe_.writing = true;
-        asio::async_write(*socket_, asio::buffer(pipe_.pending.front()),
+        writing_ = true;
+        asio::async_write(*socket_, asio::buffer(pending_.front()),
                           [this, gen = generation_](std::error_code ec, std::size_t) {
                               if (gen != generation_ || socket_ == nullptr) {
                                   return; // that session is over; the chunk is sent again
                               }
-                              pipe_.writing = false;
+                              writing_ = false;
                               if (ec) {
                                   return; // the read side ends the session with the reason
                               }
-                              pipe_.pending_bytes -= pipe_.pending.front().size();
-                              pipe_.pending.pop_front();
+                              const std::size_t n = pending_.front().size();
+                              pending_.pop_front();
+                              reader_.consumed(n);
                               flush();
                           });
     }
 
-    pipe_state& pipe_;
+    stdin_reader& reader_;
+    std::deque<std::vector<char>> pending_; // at most max_pending bytes: the reader waits
     Socket* socket_ = nullptr;
     std::uint64_t generation_ = 0;
+    bool writing_ = false;
+    bool stopped_ = false;
     std::array<char, 16384> buffer_{};
 };
 
@@ -217,43 +499,27 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
                   redial::make_machine_options(o),
                   redial::ostream_observer{std::cerr, t.log, redial::steady_clock::now()}};
 
-    pipe_state pipe;
-    auto session = std::make_shared<cat<typename Transport::connection>>(pipe);
+    stop_signals signals{io};
+    stdin_reader reader{io}; // destroyed (joined) before r, and before io
+    auto session = std::make_shared<cat<typename Transport::connection>>(reader);
+    reader.start([session](std::vector<char> chunk) { session->push(std::move(chunk)); });
 
-    // stdin on its own thread: a blocking read works for ttys, pipes and regular files alike.
-    std::thread stdin_reader([&io, session] {
-        std::vector<char> chunk(16384);
-        while (true) {
-            const ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
-            if (n <= 0) {
-                return; // end of stdin: keep the connection and keep reconnecting
-            }
-            asio::post(io, [session,
-                            data = std::vector<char>(chunk.begin(), chunk.begin() + n)]() mutable {
-                session->push(std::move(data));
-            });
-        }
+    // The first event decides the exit status: a signal's stop (0) or a give-up (1).
+    signals.async_wait([&] {
+        reader.stop();
+        session->stop();
+        r.stop();
     });
-    stdin_reader.detach(); // a blocking read cannot be interrupted portably; exit ends it
-
-    asio::signal_set signals{io, SIGINT, SIGTERM};
-    signals.async_wait([&r](std::error_code ec, int) {
-        if (!ec) {
-            r.stop();
-        }
-    });
-
     std::optional<std::error_code> result;
     r.async_run([session](auto& socket, auto done) { (*session)(socket, std::move(done)); },
                 [&](std::error_code ec) {
                     result = ec;
+                    reader.stop();
+                    session->stop();
                     signals.cancel();
                 });
     io.run();
-    if (pipe.dropped != 0) {
-        std::fprintf(stderr, "redial-cat: dropped %zu bytes of stdin while disconnected\n",
-                     pipe.dropped);
-    }
+    reader.join();
     if (result && *result) {
         std::fprintf(stderr, "redial-cat: %s\n", r.give_up_message().c_str());
         return 1;
@@ -359,25 +625,10 @@ static int tool_main(int argc, char** argv) {
         return run(io, redial::unix_transport{io.get_executor(), *tool.unix_path, connect_timeout},
                    o, tool);
     }
-    const std::size_t colon = tool.target.rfind(':');
-    if (tool.target.empty() || colon == std::string::npos || colon == 0 ||
-        colon + 1 == tool.target.size()) {
-        usage_error(tool.target.empty()
-                        ? std::string("missing HOST:PORT (or --unix PATH)")
-                        : "invalid target \"" + tool.target + "\": expected HOST:PORT");
+    if (tool.target.empty()) {
+        usage_error("missing HOST:PORT (or --unix PATH)");
     }
-    std::string host = tool.target.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2); // [::1]:7000
-    }
-    const std::string port = tool.target.substr(colon + 1);
-    if (host.find_first_of("[]") != std::string::npos) {
-        usage_error("invalid target \"" + tool.target + "\": expected HOST:PORT or [IPv6]:PORT");
-    }
-    if (!valid_port(port)) {
-        usage_error("invalid target \"" + tool.target + "\": the port must be a number from 1 " +
-                    "to 65535 or a service name");
-    }
+    const auto [host, port] = split_target(tool.target);
     if (tool.tls) {
         std::optional<redial::tls_transport> tls;
         try {
