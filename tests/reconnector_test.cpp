@@ -526,13 +526,15 @@ using threaded_reconnector = redial::basic_reconnector<redial::tcp_transport, re
 // io.run() on two threads with the io_context's plain executor (no strand from the user):
 // stop() twice, wake() and async_wait_status from a third thread at every phase. Before the
 // strand, on_stopped ran twice in every round and two finish() calls raced on close().
-TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches) {
-    for (int round = 0; round < 40; ++round) {
+void hammer_from_two_threads(int rounds, bool user_strand) {
+    for (int round = 0; round < rounds; ++round) {
         asio::io_context io;
         flapping_server server{io};
         server.serve();
+        const asio::any_io_executor ex = user_strand ? asio::any_io_executor(asio::make_strand(io))
+                                                     : asio::any_io_executor(io.get_executor());
         threaded_reconnector r{
-            io.get_executor(),
+            ex,
             redial::tcp_transport{io.get_executor(), "127.0.0.1", server.port, 1s},
             redial::steady_clock{},
             redial::exponential_backoff{100us, 2.0, 400us},
@@ -575,6 +577,15 @@ TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches)
         EXPECT_EQ(r.observer().after_stop, 0) << "round " << round;
         EXPECT_GE(watched.load(), 1) << "round " << round; // the last one: operation_aborted
     }
+}
+
+TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches) {
+    hammer_from_two_threads(40, false);
+}
+
+// A strand of the user's own is used as it is (no second strand): the same must hold.
+TEST(Reconnector, TwoThreadsWithTheUsersOwnStrand) {
+    hammer_from_two_threads(10, true);
 }
 
 TEST(Reconnector, StatusIsLevelTriggered) {

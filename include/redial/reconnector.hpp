@@ -20,6 +20,7 @@
 #include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/execution_context.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/recycling_allocator.hpp>
 #include <asio/strand.hpp>
@@ -36,6 +37,7 @@
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 namespace redial {
@@ -253,8 +255,24 @@ private:
               context_alive_(asio::use_service<detail::context_liveness>(
                                  asio::query(ex, asio::execution::context))
                                  .alive()),
-              timer_(clock_, asio::any_io_executor(asio::make_strand(std::move(ex)))),
-              machine_(std::move(m)), observer_(std::move(o)) {}
+              timer_(clock_, serial(std::move(ex))), machine_(std::move(m)),
+              observer_(std::move(o)) {}
+
+        // The executor as a strand: one of its own, unless it is a strand already (then its
+        // owner serialises it, and a second strand would only add a hop per completion).
+        // (asio 1.22's any_executor::target<T>() does not check T: compare the type instead.)
+        static asio::any_io_executor serial(asio::any_io_executor ex) {
+            const std::type_info& type = ex.target_type();
+            if (type == typeid(asio::strand<asio::any_io_executor>) ||
+                type == typeid(asio::strand<asio::io_context::executor_type>)) {
+                return ex;
+            }
+            if (type == typeid(asio::io_context::executor_type)) {
+                // The strand's own posts then skip a second type-erased executor.
+                return asio::make_strand(*ex.target<asio::io_context::executor_type>());
+            }
+            return asio::make_strand(std::move(ex));
+        }
 
         // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
         asio::any_io_executor executor() { return timer_.get_executor(); }
