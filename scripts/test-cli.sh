@@ -29,6 +29,18 @@ check "cat bad env log" 2 'invalid REDIAL_LOG "xml"' env REDIAL_LOG=xml "$bin/re
 check "cat no target" 2 'missing HOST:PORT' "$bin/redial-cat"
 check "cat bad target" 2 'invalid target "localhost": expected HOST:PORT' \
     "$bin/redial-cat" localhost
+check "cat target with a newline" 2 'invalid target "bad\\nhost:80": a host name has no spaces' \
+    "$bin/redial-cat" "$(printf 'bad\nhost'):80"
+check "cat long target" 2 '"0{48}\.\.\.0{13}:80" \(70003 characters\): the host name has 70000' \
+    "$bin/redial-cat" "$(printf '%070000d' 0):80"
+# The escaped target keeps the message on one line: the message and "(try --help)".
+lines=$("$bin/redial-cat" "$(printf 'bad\nhost\001'):80" 2>&1 >/dev/null </dev/null | wc -l)
+if [ "$lines" -eq 2 ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED cat escaped target: $lines lines on stderr (want 2)"
+fi
 check "cat ca-file without tls" 2 '--ca-file needs --tls' "$bin/redial-cat" --ca-file x x:1
 check "cat missing ca-file" 2 'invalid --ca-file "/nonexistent.pem": cannot be loaded' \
     "$bin/redial-cat" --tls --ca-file /nonexistent.pem localhost:1
