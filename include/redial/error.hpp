@@ -67,13 +67,16 @@ inline std::string escape(std::string_view v) {
             out.append("\\r");
         } else if (c == '\t') {
             out.append("\\t");
-        } else if (c < 0x20 || c == 0x7F) {
-            hex_byte(c);
-        } else if (const std::size_t len = utf8_sequence(v); len != 0) {
-            out.append(v.substr(0, len));
-            n = len;
         } else {
-            hex_byte(c);
+            // Kept as it is: printable ASCII, or a well-formed UTF-8 sequence.
+            const std::size_t kept =
+                c >= 0x80 ? utf8_sequence(v) : (c >= 0x20 && c != 0x7F ? 1 : 0);
+            if (kept != 0) {
+                out.append(v.substr(0, kept));
+                n = kept;
+            } else {
+                hex_byte(c);
+            }
         }
         v.remove_prefix(n);
     }

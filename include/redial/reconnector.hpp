@@ -271,7 +271,7 @@ private:
                 // The strand's own posts then skip a second type-erased executor.
                 return asio::make_strand(*ex.target<asio::io_context::executor_type>());
             }
-            return asio::make_strand(std::move(ex));
+            return asio::make_strand(ex);
         }
 
         // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
