@@ -44,13 +44,12 @@ void check_lazy(bool ok, std::string_view what, Detail detail) {
 /// A config_error's what() is "invalid <key> \"<value>\": <why>" with a non-empty why: the
 /// message names the key and the value it carries.
 inline void check_message(const config_error& e) {
-    const std::string prefix = "invalid " + e.key() + " \"" + e.value() + "\": ";
+    // Key and value are escaped in the message, so a NUL or newline in them cannot cut it.
+    const std::string prefix = "invalid " + redial::detail::escape(e.key()) + " \"" +
+                               redial::detail::escape(e.value()) + "\": ";
     const std::string_view what = e.what();
-    // what() is a C string: a NUL in the key or value (the input's) ends it there.
-    const std::size_t nul = prefix.find('\0');
-    const bool ok = nul == std::string::npos
-                        ? what.starts_with(prefix) && what.size() > prefix.size()
-                        : what == std::string_view(prefix).substr(0, nul);
+    const bool ok = what.starts_with(prefix) && what.size() > prefix.size() &&
+                    what.find('\n') == std::string_view::npos;
     check(ok, "config_error's message does not name its key and value", what);
 }
 

@@ -87,8 +87,8 @@ inline std::string escape(std::string_view v) {
 
 /// Thrown for bad input: a configuration value, a flag, an environment variable or a policy
 /// parameter. Carries the key and the offending value so the message can be acted on. The
-/// message quotes the value escaped (detail::escape), so it stays one line whatever the input;
-/// value() is the value as given.
+/// message holds both escaped (detail::escape), the value quoted, so it stays one line whatever
+/// the input; key() and value() are as given.
 class config_error : public std::invalid_argument {
 public:
     config_error(std::string_view key, std::string_view value, std::string_view why)
@@ -100,7 +100,8 @@ public:
 private:
     static std::string compose(std::string_view key, std::string_view value, std::string_view why) {
         std::string s = "invalid ";
-        s.append(key).append(" \"").append(detail::escape(value)).append("\": ").append(why);
+        s.append(detail::escape(key)).append(" \"").append(detail::escape(value)).append("\": ");
+        s.append(why);
         return s;
     }
 
