@@ -362,7 +362,7 @@ TEST(SimWorld, NeighbouringWorldSeedsShareNoClientSeed) {
     };
     const std::vector<std::uint64_t> one = seeds_of(1);
     EXPECT_EQ(std::adjacent_find(one.begin(), one.end()), one.end()); // distinct per client
-    for (const std::uint64_t other : {0, 2, 3}) {
+    for (const std::uint64_t other : {std::uint64_t{0}, std::uint64_t{2}, std::uint64_t{3}}) {
         const std::vector<std::uint64_t> seeds = seeds_of(other);
         std::vector<std::uint64_t> shared;
         std::set_intersection(one.begin(), one.end(), seeds.begin(), seeds.end(),
