@@ -8,6 +8,7 @@
 
 #include <redial/clock/steady_clock.hpp>
 #include <redial/config.hpp>
+#include <redial/error.hpp>
 #include <redial/observer/ostream.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/transport/tcp.hpp>
@@ -132,34 +133,14 @@ bool valid_port(const std::string& port) {
     return ::getservbyname(port.c_str(), "tcp") != nullptr;
 }
 
-// A value as a message shows it: in quotes, with C-style escapes for anything but printable
-// ASCII (a newline or control character in it must not split or garble the line), and the
-// middle of a long one elided, its length given instead.
+// A value as a message shows it: in quotes, escaped as config_error escapes values (a newline
+// or control character in it must not split or garble the line), and the middle of a long one
+// elided, its length given instead.
 std::string shown(std::string_view value) {
     constexpr std::size_t head = 48;
     constexpr std::size_t tail = 16;
     std::string out = "\"";
-    const auto put = [&out](std::string_view part) {
-        for (const char ch : part) {
-            const auto c = static_cast<unsigned char>(ch);
-            if (c == '\n') {
-                out += "\\n";
-            } else if (c == '\t') {
-                out += "\\t";
-            } else if (c == '\r') {
-                out += "\\r";
-            } else if (c == '"' || c == '\\') {
-                out += '\\';
-                out += ch;
-            } else if (c < 0x20 || c >= 0x7f) {
-                std::array<char, 5> hex{};
-                std::snprintf(hex.data(), hex.size(), "\\x%02x", c);
-                out += hex.data();
-            } else {
-                out += ch;
-            }
-        }
-    };
+    const auto put = [&out](std::string_view part) { out += redial::detail::escape(part); };
     if (value.size() > head + tail + 16) {
         put(value.substr(0, head));
         out += "...";
