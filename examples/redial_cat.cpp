@@ -62,8 +62,11 @@ struct tool_options {
     std::string ca_file_as; // "--ca-file" or "REDIAL_CA_FILE", for errors
 };
 
+// One line whatever the input: control characters and bytes that are not UTF-8 in a value
+// the message quotes come out as escapes.
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "redial-cat: %s\n(try --help)\n", message.c_str());
+    std::fprintf(stderr, "redial-cat: %s\n(try --help)\n",
+                 redial::detail::escape(message, false).c_str());
     std::exit(2);
 }
 
@@ -86,6 +89,8 @@ void print_help() {
                 "system store");
 }
 
+std::string shown(std::string_view value);
+
 // The tool's own settings, from a flag or its REDIAL_ variable; true if `key` was one.
 bool apply_tool_option(tool_options& t, std::string_view key, const std::string& value,
                        std::string_view shown_as) {
@@ -94,21 +99,21 @@ bool apply_tool_option(tool_options& t, std::string_view key, const std::string&
             usage_error("invalid " + std::string(shown_as) + " \"\": expected a socket path");
         }
         if (value.size() >= sizeof(sockaddr_un{}.sun_path)) { // asio would throw at connect
-            usage_error("invalid " + std::string(shown_as) + " \"" + value +
-                        "\": too long for a unix socket path (the limit is " +
+            usage_error("invalid " + std::string(shown_as) + " " + shown(value) +
+                        ": too long for a unix socket path (the limit is " +
                         std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)");
         }
         t.unix_path = value;
     } else if (key == "log") {
         if (value != "text" && value != "json") {
-            usage_error("invalid " + std::string(shown_as) + " \"" + value +
-                        "\": expected text or json");
+            usage_error("invalid " + std::string(shown_as) + " " + shown(value) +
+                        ": expected text or json");
         }
         t.log = value == "json" ? redial::log_format::json : redial::log_format::text;
     } else if (key == "tls") {
         if (value != "true" && value != "false" && value != "1" && value != "0") {
-            usage_error("invalid " + std::string(shown_as) + " \"" + value +
-                        "\": expected true or false");
+            usage_error("invalid " + std::string(shown_as) + " " + shown(value) +
+                        ": expected true or false");
         }
         t.tls = value == "true" || value == "1";
     } else if (key == "ca-file") {
@@ -550,12 +555,12 @@ static int tool_main(int argc, char** argv) {
                 return 0;
             }
             if (arg.size() > 1 && arg.front() == '-' && !arg.starts_with("--")) {
-                usage_error("invalid option \"" + std::string(arg) +
-                            "\": unknown (options are long: --KEY VALUE or --KEY=VALUE)");
+                usage_error("invalid option " + shown(arg) +
+                            ": unknown (options are long: --KEY VALUE or --KEY=VALUE)");
             }
             if (!arg.starts_with("--")) {
                 if (!tool.target.empty()) {
-                    usage_error("unexpected argument \"" + std::string(arg) + "\"");
+                    usage_error("unexpected argument " + shown(arg));
                 }
                 tool.target = arg;
                 continue;
@@ -622,9 +627,10 @@ static int tool_main(int argc, char** argv) {
             // The transport names its own key ("tls ca-file"): name the flag or variable, and
             // keep the reason after the "invalid KEY \"VALUE\": " prefix.
             const std::string what = e.what();
-            const std::string prefix = "invalid " + e.key() + " \"" + e.value() + "\": ";
-            usage_error("invalid " + tool.ca_file_as + " \"" + e.value() +
-                        "\": " + (what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+            const std::string prefix = "invalid " + redial::detail::escape(e.key()) + " \"" +
+                                       redial::detail::escape(e.value()) + "\": ";
+            usage_error("invalid " + tool.ca_file_as + " " + shown(e.value()) + ": " +
+                        (what.starts_with(prefix) ? what.substr(prefix.size()) : what));
         }
         return run(io, std::move(*tls), o, tool);
     }
@@ -632,10 +638,22 @@ static int tool_main(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
+    // A closed standard descriptor would be handed to the next open() (the event loop's eventfd
+    // became "stdin" and its counter was sent to the peer): hold each with /dev/null instead.
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+            ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd) {
+            return 70;
+        }
+    }
     // What is not handled where it happens (the standard library's own failures, bad_alloc) is
-    // reported and exits 70 (EX_SOFTWARE), never an abort.
+    // reported and exits 70 (EX_SOFTWARE), never an abort. Bad input that only a library check
+    // caught (a transport's parameters) is still bad input: exit 2, naming it.
     try {
         return tool_main(argc, argv);
+    } catch (const redial::config_error& e) {
+        std::fprintf(stderr, "%s: %s\n(try --help)\n", "redial-cat", e.what());
+        return 2;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: internal error: %s\n", "redial-cat", e.what());
     } catch (...) {

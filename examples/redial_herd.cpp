@@ -84,8 +84,11 @@ struct result {
     std::vector<std::uint32_t> bins;
 };
 
+// One line whatever the input: control characters and bytes that are not UTF-8 in a value
+// the message quotes come out as escapes.
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "redial-herd: %s\n(try --help)\n", message.c_str());
+    std::fprintf(stderr, "redial-herd: %s\n(try --help)\n",
+                 redial::detail::escape(message, false).c_str());
     std::exit(2);
 }
 

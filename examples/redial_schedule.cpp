@@ -9,6 +9,7 @@
 #include <redial/config.hpp>
 #include <redial/core/machine.hpp>
 #include <redial/duration.hpp>
+#include <redial/error.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -96,8 +97,11 @@ std::string fmt(ns d) {
     return redial::format_duration(std::chrono::round<std::chrono::milliseconds>(d));
 }
 
+// One line whatever the input: control characters and bytes that are not UTF-8 in a value
+// the message quotes come out as escapes.
 [[noreturn]] void usage_error(const std::string& message) {
-    std::fprintf(stderr, "redial-schedule: %s\n(try --help)\n", message.c_str());
+    std::fprintf(stderr, "redial-schedule: %s\n(try --help)\n",
+                 redial::detail::escape(message, false).c_str());
     std::exit(2);
 }
 

@@ -550,7 +550,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         m.emplace(*backoff, *stability, mo);
     } catch (const redial::config_error& e) {
-        check(mo.give_up_timeout.count() < 0 && e.key() == "backoff-timeout",
+        // A raw timeout (flag 64) skips the configuration's checks: the machine itself refuses
+        // a negative one, and one not longer than flap damping's longest hold-down.
+        const ns t = mo.give_up_timeout;
+        const bool too_short = t.count() != 0 && t <= stability->max_hold_down();
+        check((t.count() < 0 || too_short) && e.key() == "backoff-timeout",
               "the machine refused options", e.what());
         return 0;
     }

@@ -158,3 +158,20 @@ TEST(parse_duration_fuzz_regression, exact_fractions_past_the_units_last_power_o
 }
 
 } // namespace
+
+namespace {
+
+// The unit is part of the input: escaped like the value, so the message stays one line and no
+// control byte reaches a terminal (found by review: "1\nx" split the line).
+TEST(parse_duration, quotes_an_unknown_unit_escaped) {
+    try {
+        (void)redial::parse_duration("1\nx\x1b", "backoff-max");
+        FAIL() << "accepted";
+    } catch (const redial::config_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "invalid backoff-max \"1\\nx\\x1b\": unknown unit \"\\nx\\x1b\" (use "
+                     "d, h, m, s, ms, us or ns)");
+    }
+}
+
+} // namespace

@@ -418,6 +418,40 @@ TEST(Reconnector, TheLargestDelaySleepsUntilTheEndOfTime) {
     EXPECT_EQ(w.result, std::error_code{});
 }
 
+// The same with a connect latency, as a review found it: the sleep after the refusal ends at
+// the end of time, which used to fire and start an attempt at that instant for ever, so
+// run_next() never returned. A session of the largest length must not overflow either (UBSan).
+TEST(Reconnector, VirtualTimeAtItsEndStaysStill) {
+    constexpr ns largest = ns::max();
+    for (const bool session : {false, true}) {
+        world w;
+        reconnector<> r{w.io.get_executor(),
+                        w.make_transport([session](std::size_t) {
+                            return session
+                                       ? scripted_step::accept(largest)
+                                       : scripted_step::refuse(asio::error::connection_refused, 1s);
+                        }),
+                        w.clock,
+                        redial::exponential_backoff{largest, 2.0, largest},
+                        redial::uptime_threshold{},
+                        redial::machine_options{.give_up_timeout = 0s}};
+        w.clock.advance(1s);
+        w.run(r);
+        w.poll();
+        if (!session) {
+            EXPECT_TRUE(w.clock.run_next()); // the refusal, at 2 s
+            EXPECT_EQ(r.observer().backoffs, std::vector<ns>{largest});
+        } else {
+            EXPECT_EQ(r.status(), redial::link_status::connected);
+        }
+        EXPECT_FALSE(w.clock.run_next()) << session; // the end of time: never
+        EXPECT_EQ(r.transport().attempts(), 1u);
+        r.stop();
+        w.poll();
+        EXPECT_EQ(w.result, std::error_code{});
+    }
+}
+
 // A transport whose connection's close() throws: the library closes without letting it out.
 struct throwing_close_transport {
     struct connection {

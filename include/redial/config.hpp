@@ -524,8 +524,8 @@ inline options build(std::span<const entry> entries, origins from) {
         if (e.id == static_cast<std::size_t>(key_id::preset)) {
             if (preset != nullptr) {
                 throw config_error(e.as, e.value,
-                                   "preset given twice (first as \"" + std::string(preset->value) +
-                                       "\")");
+                                   "preset given twice (first as \"" +
+                                       detail::escape(preset->value) + "\")");
             }
             preset = &e;
         }

@@ -116,7 +116,8 @@ inline std::chrono::nanoseconds parse_duration(std::string_view text,
             ++k;
         }
         if (k == std::size(duration_units)) {
-            throw fail("unknown unit \"" + std::string(unit) + "\" (use d, h, m, s, ms, us or ns)");
+            throw fail("unknown unit \"" + detail::escape(unit) +
+                       "\" (use d, h, m, s, ms, us or ns)");
         }
         if (k < next_unit) {
             throw fail("units must go from largest to smallest, each at most once");

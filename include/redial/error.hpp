@@ -46,8 +46,9 @@ constexpr std::size_t utf8_sequence(std::string_view s) noexcept {
 
 /// `v` as it can be printed on one line between double quotes: `"` and `\` escaped, control
 /// characters as \n, \r, \t or \xNN, bytes that are not well-formed UTF-8 as \xNN; valid
-/// UTF-8 (é, 日本) is kept as it is.
-inline std::string escape(std::string_view v) {
+/// UTF-8 (é, 日本) is kept as it is. With `quotes` false, `"` and `\` are kept too: for a whole
+/// message whose quoted values are escaped already (the tools' usage errors).
+inline std::string escape(std::string_view v, bool quotes = true) {
     std::string out;
     out.reserve(v.size());
     const auto hex_byte = [&out](unsigned char c) {
@@ -58,7 +59,7 @@ inline std::string escape(std::string_view v) {
     while (!v.empty()) {
         const auto c = static_cast<unsigned char>(v.front());
         std::size_t n = 1;
-        if (c == '"' || c == '\\') {
+        if (quotes && (c == '"' || c == '\\')) {
             out.push_back('\\');
             out.push_back(static_cast<char>(c));
         } else if (c == '\n') {

@@ -196,6 +196,35 @@ TEST_F(VirtualClock, CopiesShareOneTimeline) {
     EXPECT_EQ(clock.now(), t0 + 3s);
 }
 
+// A saturated deadline is "never": firing it at the end of time would let every wait started
+// from its handler (also saturated) fire at the same instant again, for ever (found by review:
+// a run with the largest backoff never returned from run_next()).
+TEST_F(VirtualClock, AWaitAtTheEndOfTimeNeverCompletes) {
+    virtual_clock::timer t{clock, io.get_executor()};
+    std::optional<std::error_code> got;
+    t.expires_at(time_point::max());
+    t.async_wait([&](std::error_code ec) { got = ec; });
+    EXPECT_FALSE(clock.run_next());
+    EXPECT_EQ(clock.advance(ns::max()), 0u);
+    EXPECT_EQ(clock.now(), time_point::max());
+    EXPECT_FALSE(got);
+    EXPECT_EQ(clock.pending(), 1u);
+    // Started at the end of time itself, it does not complete either; cancel() still ends it.
+    virtual_clock::timer u{clock, io.get_executor()};
+    std::optional<std::error_code> got_u;
+    u.expires_at(time_point::max());
+    u.async_wait([&](std::error_code ec) { got_u = ec; });
+    io.poll();
+    EXPECT_FALSE(got_u);
+    t.cancel();
+    u.cancel();
+    io.restart(); // polled out of work before
+    io.poll();
+    EXPECT_EQ(got, asio::error::operation_aborted);
+    EXPECT_EQ(got_u, asio::error::operation_aborted);
+    EXPECT_EQ(clock.pending(), 0u);
+}
+
 TEST_F(VirtualClock, AdvanceSaturatesAtTheEndOfTime) {
     clock.advance(ns::max());
     clock.advance(ns::max());

@@ -32,7 +32,12 @@ namespace redial {
 /// The clock is a handle: copies share one timeline. Pending waits do not count as io_context
 /// work, so io.run() returns when nothing is ready instead of blocking on virtual time. A
 /// timeline is single-threaded: run its io_context on one thread.
+///
+/// A wait until the largest time point (a saturated deadline: "the end of time") never
+/// completes; only cancel() ends it. Time cannot pass it, so firing it would let every wait
+/// started from its handler fire again at the same instant, for ever.
 class virtual_clock {
+    static constexpr time_point end_of_time = time_point::max();
     class timer_impl;
     // Map nodes, pending waits and timers come from one pool per timeline, so a steady run of
     // waits allocates nothing once the pool has warmed up (benchmarked in redial-driver-bench).
@@ -111,7 +116,7 @@ class virtual_clock {
             op_ = ::new (memory) op_type(std::forward<Handler>(handler), ex_);
             key_ = {at_, state_->next_seq++};
             state_->due.emplace(key_, this);
-            if (at_ <= state_->now) {
+            if (at_ <= state_->now && at_ != end_of_time) {
                 fire({}); // already due: completes on the next poll, without moving time
             }
         }
@@ -201,7 +206,8 @@ public:
     std::size_t run_until(time_point t) {
         std::size_t completed = 0;
         state_->poll();
-        while (!state_->due.empty() && state_->due.begin()->first.first <= t) {
+        while (!state_->due.empty() && state_->due.begin()->first.first <= t &&
+               state_->due.begin()->first.first != end_of_time) {
             auto it = state_->due.begin();
             if (it->first.first > state_->now) {
                 state_->now = it->first.first;
@@ -218,10 +224,10 @@ public:
     }
 
     /// Jumps to the earliest pending wait and completes it (with any due at the same instant).
-    /// Returns false when nothing is pending.
+    /// Returns false when nothing is pending, or only waits at the end of time.
     bool run_next() {
         state_->poll();
-        if (state_->due.empty()) {
+        if (state_->due.empty() || state_->due.begin()->first.first == end_of_time) {
             return false;
         }
         run_until(state_->due.begin()->first.first);

@@ -61,7 +61,7 @@ public:
         connection() = default;
         connection(typename Clock::timer timer, std::chrono::nanoseconds life,
                    std::error_code reason, time_point start)
-            : timer_(std::move(timer)), end_(start + life), reason_(reason) {}
+            : timer_(std::move(timer)), end_(detail::sat_add(start, life)), reason_(reason) {}
 
         template <class MutableBuffers, class Token>
         auto async_read_some(const MutableBuffers&, Token&& token) {
