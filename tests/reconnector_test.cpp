@@ -428,7 +428,7 @@ TEST(Reconnector, VirtualTimeAtItsEndStaysStill) {
         reconnector<> r{w.io.get_executor(),
                         w.make_transport([session](std::size_t) {
                             return session
-                                       ? scripted_step::accept(largest)
+                                       ? scripted_step::accept(ns::max())
                                        : scripted_step::refuse(asio::error::connection_refused, 1s);
                         }),
                         w.clock,
