@@ -1,7 +1,11 @@
 // The driver's cost per reconnect cycle in virtual time, beside the bare machine step, and heap
-// allocations per cycle (global operator new is counted in this binary).
+// allocations per cycle, counted at the allocator (alloc_count.hpp: malloc, aligned_alloc,
+// posix_memalign, every operator new).
 //
 //   build/bin/redial-driver-bench --benchmark_repetitions=5
+//   REDIAL_ALLOC_TRACE=1 build/bin/redial-driver-bench --benchmark_min_time=0.0001  (backtraces)
+
+#include "alloc_count.hpp"
 
 #include <redial/aliases.hpp>
 
@@ -15,24 +19,6 @@
 #include <new>
 #include <string>
 #include <system_error>
-
-namespace {
-std::atomic<std::uint64_t> allocations{0};
-} // namespace
-
-void* operator new(std::size_t n) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(n != 0 ? n : 1)) {
-        return p;
-    }
-    throw std::bad_alloc{};
-}
-void operator delete(void* p) noexcept {
-    std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-    std::free(p);
-}
 
 namespace {
 
@@ -63,13 +49,14 @@ struct rig {
 void driver_cycle(benchmark::State& state, redial::scripted_step step, const char* label) {
     rig g{step};
     std::uint64_t cycles = 0;
-    const std::uint64_t before = allocations.load();
+    const redial_bench::alloc_trace trace;
+    const std::uint64_t before = redial_bench::allocations();
     for (auto _ : state) {
         g.clock.run_next();
         ++cycles;
     }
     const double per_cycle =
-        static_cast<double>(allocations.load() - before) / static_cast<double>(cycles);
+        static_cast<double>(redial_bench::allocations() - before) / static_cast<double>(cycles);
     state.counters["allocs/cycle"] = per_cycle;
     state.SetLabel(label);
 }
@@ -82,6 +69,11 @@ void flap_cycle(benchmark::State& state) {
     driver_cycle(state, redial::scripted_step::accept(0s), "accept, reset at once, backoff");
 }
 
+void stable_cycle(benchmark::State& state) {
+    // Sessions of 2 s pass the 1 s threshold: each is judged stable and the backoff resets.
+    driver_cycle(state, redial::scripted_step::accept(2s), "accept, stable 2 s session, backoff");
+}
+
 // The bare machine, the same refused cycle: on_connect_failed + on_wait_done.
 void machine_cycle(benchmark::State& state) {
     redial::basic_reconnect_machine<redial::exponential_backoff, redial::uptime_threshold,
@@ -91,7 +83,7 @@ void machine_cycle(benchmark::State& state) {
     redial::time_point now{};
     m.start(now);
     const redial::failure refused{std::make_error_code(std::errc::connection_refused)};
-    const std::uint64_t before = allocations.load();
+    const std::uint64_t before = redial_bench::allocations();
     std::uint64_t cycles = 0;
     for (auto _ : state) {
         const redial::decision d = m.on_connect_failed(now, refused);
@@ -100,7 +92,7 @@ void machine_cycle(benchmark::State& state) {
         ++cycles;
     }
     state.counters["allocs/cycle"] =
-        static_cast<double>(allocations.load() - before) / static_cast<double>(cycles);
+        static_cast<double>(redial_bench::allocations() - before) / static_cast<double>(cycles);
 }
 
 } // namespace
@@ -108,4 +100,15 @@ void machine_cycle(benchmark::State& state) {
 BENCHMARK(machine_cycle);
 BENCHMARK(refused_cycle);
 BENCHMARK(flap_cycle);
-BENCHMARK_MAIN();
+BENCHMARK(stable_cycle);
+
+int main(int argc, char** argv) {
+    redial_bench::check_alloc_count();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+        return 1;
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
