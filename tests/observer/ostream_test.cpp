@@ -5,9 +5,14 @@
 #include <asio/error.hpp>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstddef>
+#include <ios>
 #include <sstream>
+#include <streambuf>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace {
 
@@ -59,6 +64,73 @@ TEST(OstreamObserver, JsonEscapesTheErrorText) {
     EXPECT_EQ(out.str(),
               "{\"event\":\"give_up\",\"t\":0.000,\"error\":\"a \\\"quoted\\\"\\\\path\\n"
               "next\\u0001\"}\n");
+}
+
+// Records every call that writes to the stream's buffer: xsputn (a block) and overflow (one
+// character, or a flush of a full buffer). With no put area, every character goes through one
+// of them, so the calls are exactly the writes the observer makes.
+class write_counter : public std::streambuf {
+public:
+    std::vector<std::string> writes; // one entry per call
+    int syncs = 0;
+
+protected:
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        writes.emplace_back(s, static_cast<std::size_t>(n));
+        return n;
+    }
+    int_type overflow(int_type c) override {
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            writes.emplace_back(1, traits_type::to_char_type(c));
+        }
+        return traits_type::not_eof(c);
+    }
+    int sync() override {
+        ++syncs;
+        return 0;
+    }
+};
+
+TEST(OstreamObserver, OneWritePerLineOnAnUnbufferedStream) {
+    for (const auto format : {redial::log_format::text, redial::log_format::json}) {
+        write_counter buf;
+        std::ostream out{&buf};
+        out.setf(std::ios::unitbuf); // as std::cerr
+        (void)redial::test::observed_run(redial::ostream_observer{out, format});
+        std::ostringstream want;
+        (void)redial::test::observed_run(redial::ostream_observer{want, format});
+        std::string lines;
+        for (const std::string& w : buf.writes) {
+            ASSERT_FALSE(w.empty());
+            EXPECT_EQ(w.find('\n'), w.size() - 1) << "not exactly one whole line: " << w;
+            lines += w;
+        }
+        EXPECT_EQ(buf.writes.size(), 9U); // the run's nine events
+        EXPECT_EQ(lines, want.str());
+        EXPECT_GE(buf.syncs, 9); // flushed after every line
+    }
+}
+
+TEST(OstreamObserver, LongLinesAreStillOneWrite) {
+    write_counter buf;
+    std::ostream out{&buf};
+    redial::ostream_observer o{out, redial::log_format::text, redial::time_point{}};
+    const std::string long_error(1000, 'x');
+    o.on_give_up(redial::give_up_event{long_error, redial::time_point{}});
+    o.on_give_up(redial::give_up_event{std::string(255, 'y') + "\n", redial::time_point{}});
+    ASSERT_EQ(buf.writes.size(), 2U);
+    EXPECT_EQ(buf.writes[0], "[0.000s] give_up error=\"" + long_error + "\"\n");
+    EXPECT_EQ(buf.writes[1], "[0.000s] give_up error=\"" + std::string(255, 'y') + "\\n\"\n");
+}
+
+TEST(OstreamObserver, FailureTextIsQuotedInTextMode) {
+    std::ostringstream out;
+    redial::ostream_observer o{out, redial::log_format::text, redial::time_point{}};
+    const redial::failure f{std::error_code{}, "certificate verify failed: \"self-signed\"\t"};
+    o.on_connect_failed(
+        redial::connect_failed_event{f, 3, redial::time_point{} + std::chrono::milliseconds{1500}});
+    EXPECT_EQ(out.str(), "[1.500s] connect_failed attempt=3 "
+                         "error=\"certificate verify failed: \\\"self-signed\\\"\\t\"\n");
 }
 
 } // namespace

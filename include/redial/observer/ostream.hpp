@@ -4,9 +4,12 @@
 #include <redial/duration.hpp>
 #include <redial/observer/hooks.hpp>
 
+#include <charconv>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -16,9 +19,44 @@ namespace redial {
 
 enum class log_format : std::uint8_t { text, json };
 
+namespace detail {
+// One log line under construction: on the stack while it fits (a line is ~50-150 bytes), in a
+// string only beyond that, so a typical line allocates nothing and is written with one call.
+class line_buffer {
+public:
+    line_buffer() = default;
+    line_buffer(const line_buffer&) = delete;
+    line_buffer& operator=(const line_buffer&) = delete;
+
+    void append(std::string_view s) {
+        if (big_.empty() && s.size() <= sizeof small_ - size_) {
+            std::memcpy(small_ + size_, s.data(), s.size());
+            size_ += s.size();
+            return;
+        }
+        if (big_.empty()) {
+            big_.reserve(2 * sizeof small_ + s.size());
+            big_.assign(small_, size_);
+        }
+        big_.append(s);
+    }
+    void append(char c) { append(std::string_view{&c, 1}); }
+    [[nodiscard]] std::string_view view() const noexcept {
+        return big_.empty() ? std::string_view{small_, size_} : std::string_view{big_};
+    }
+
+private:
+    char small_[256];
+    std::size_t size_ = 0;
+    std::string big_; // the whole line once it outgrew small_
+};
+} // namespace detail
+
 /// Writes one line per event to a stream: readable text, or JSON lines with at least `event`
 /// and `t` (seconds since the start), plus the event's fields (attempt, delay, uptime, verdict,
-/// error / reason). Durations are seconds in JSON and human text ("1.5s") in text.
+/// error / reason). Durations are seconds in JSON and human text ("1.5s") in text. Each line is
+/// formatted first and written with a single write() (one write(2) on an unbuffered std::cerr,
+/// so lines from several writers do not interleave mid-line), then flushed.
 class ostream_observer {
 public:
     /// Times count from `start`, or from the first event when none is given.
@@ -35,14 +73,14 @@ public:
     void on_connect_failed(const connect_failed_event& e) {
         line(e.at, "connect_failed", [&](fields& f) {
             f.number("attempt", e.attempt);
-            f.text("error", e.error.message());
+            f.text("error", e.error);
         });
     }
     void on_disconnected(const disconnected_event& e) {
         line(e.at, "disconnected", [&](fields& f) {
             f.duration("uptime", e.uptime);
             f.word("verdict", e.verdict == verdict::stable ? "stable" : "flap");
-            f.text("reason", e.reason.message());
+            f.text("reason", e.reason);
         });
     }
     void on_backoff(const backoff_event& e) {
@@ -59,67 +97,101 @@ public:
     }
 
 private:
-    // Builds one line in either format.
+    // Appends the fields of one line, in either format.
     class fields {
     public:
-        explicit fields(log_format f) : json_(f == log_format::json) {}
-        void number(std::string_view key, std::uint64_t v) { raw(key, std::to_string(v)); }
+        fields(detail::line_buffer& b, bool json) : b_(b), json_(json) {}
+        void number(std::string_view key, std::uint64_t v) {
+            char buf[24];
+            const auto r = std::to_chars(buf, buf + sizeof buf, v);
+            key_(key);
+            b_.append(std::string_view{buf, static_cast<std::size_t>(r.ptr - buf)});
+        }
         void duration(std::string_view key, std::chrono::nanoseconds d) {
-            raw(key, json_ ? seconds(d) : format_duration(d));
+            key_(key);
+            if (json_) {
+                seconds(b_, d);
+            } else {
+                b_.append(format_duration(d));
+            }
         }
         void word(std::string_view key, std::string_view v) {
-            raw(key, json_ ? quote(v) : std::string(v));
-        }
-        void text(std::string_view key, std::string_view v) { raw(key, quote(v)); }
-        std::string take() { return std::move(s_); }
-
-        static std::string seconds(std::chrono::nanoseconds d) {
-            char buf[32];
-            std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(d).count());
-            return buf;
-        }
-        static std::string quote(std::string_view v) {
-            std::string q = "\"";
-            for (char c : v) {
-                switch (c) {
-                case '"':
-                    q += "\\\"";
-                    break;
-                case '\\':
-                    q += "\\\\";
-                    break;
-                case '\n':
-                    q += "\\n";
-                    break;
-                case '\r':
-                    q += "\\r";
-                    break;
-                case '\t':
-                    q += "\\t";
-                    break;
-                default:
-                    if (static_cast<unsigned char>(c) < 0x20) {
-                        char buf[8];
-                        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-                        q += buf;
-                    } else {
-                        q += c;
-                    }
-                }
+            key_(key);
+            if (json_) {
+                quote(v);
+            } else {
+                b_.append(v);
             }
-            return q + "\"";
+        }
+        void text(std::string_view key, std::string_view v) {
+            key_(key);
+            quote(v);
+        }
+        void text(std::string_view key, const failure& f) {
+            if (f.text.empty()) {
+                text(key, f.code.message());
+            } else {
+                text(key, f.text); // no copy
+            }
+        }
+
+        static void seconds(detail::line_buffer& b, std::chrono::nanoseconds d) {
+            char buf[32];
+            const int n =
+                std::snprintf(buf, sizeof buf, "%.3f", std::chrono::duration<double>(d).count());
+            b.append(std::string_view{buf, n > 0 ? static_cast<std::size_t>(n) : 0});
         }
 
     private:
-        void raw(std::string_view key, const std::string& v) {
-            if (json_) {
-                s_.append(",\"").append(key).append("\":").append(v);
-            } else {
-                s_.append(" ").append(key).append("=").append(v);
-            }
+        void key_(std::string_view key) {
+            b_.append(json_ ? ",\"" : " ");
+            b_.append(key);
+            b_.append(json_ ? "\":" : "=");
         }
+        // JSON string escaping (also used for text-mode messages, so a line stays one line).
+        void quote(std::string_view v) {
+            b_.append('"');
+            std::size_t run = 0; // the start of the pending stretch that needs no escape
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const char c = v[i];
+                const char* esc = nullptr;
+                switch (c) {
+                case '"':
+                    esc = "\\\"";
+                    break;
+                case '\\':
+                    esc = "\\\\";
+                    break;
+                case '\n':
+                    esc = "\\n";
+                    break;
+                case '\r':
+                    esc = "\\r";
+                    break;
+                case '\t':
+                    esc = "\\t";
+                    break;
+                default:
+                    if (static_cast<unsigned char>(c) >= 0x20) {
+                        continue;
+                    }
+                }
+                b_.append(v.substr(run, i - run));
+                run = i + 1;
+                if (esc != nullptr) {
+                    b_.append(esc);
+                } else {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
+                    b_.append(std::string_view{buf, 6});
+                }
+            }
+            b_.append(v.substr(run));
+            b_.append('"');
+        }
+
+        detail::line_buffer& b_;
         bool json_;
-        std::string s_;
     };
 
     template <class Fill>
@@ -127,14 +199,24 @@ private:
         if (!start_) {
             start_ = at;
         }
-        fields f{format_};
-        fill(f);
-        const std::string t = fields::seconds(at - *start_);
-        if (format_ == log_format::json) {
-            *out_ << "{\"event\":\"" << event << "\",\"t\":" << t << f.take() << "}\n";
+        const bool json = format_ == log_format::json;
+        detail::line_buffer b;
+        fields f{b, json};
+        if (json) {
+            b.append("{\"event\":\"");
+            b.append(event);
+            b.append("\",\"t\":");
+            fields::seconds(b, at - *start_);
         } else {
-            *out_ << "[" << t << "s] " << event << f.take() << "\n";
+            b.append('[');
+            fields::seconds(b, at - *start_);
+            b.append("s] ");
+            b.append(event);
         }
+        fill(f);
+        b.append(json ? "}\n" : "\n");
+        const std::string_view s = b.view();
+        out_->write(s.data(), static_cast<std::streamsize>(s.size()));
         out_->flush();
     }
 
