@@ -1,5 +1,10 @@
 #include <redial/redial.hpp>
 
+// Configuration parsing is opt-in: the umbrella header must not bring it in.
+#ifdef REDIAL_CONFIG_HPP
+#error "<redial/redial.hpp> includes <redial/config.hpp>; include it where it is used instead"
+#endif
+
 #include <gtest/gtest.h>
 
 #include <chrono>

@@ -1,8 +1,10 @@
 #ifndef REDIAL_REDIAL_HPP
 #define REDIAL_REDIAL_HPP
 
-// Everything in redial that needs no third-party library. <redial/ranges.hpp> (range-v3) is
-// left out on purpose: include it where you compose schedules as views.
+// The core and every policy: everything in redial a policy user needs, and no third-party
+// library. Left out on purpose: <redial/config.hpp> (options from strings, flags and the
+// environment; about as costly to compile as all of this together), so include it where you
+// parse configuration; <redial/ranges.hpp> (range-v3), where you compose schedules as views.
 
 #include <redial/backoff/concept.hpp>
 #include <redial/backoff/constant.hpp>
@@ -10,7 +12,6 @@
 #include <redial/backoff/exponential.hpp>
 #include <redial/backoff/jitter.hpp>
 #include <redial/backoff/linear.hpp>
-#include <redial/config.hpp>
 #include <redial/core/machine.hpp>
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
