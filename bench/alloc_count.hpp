@@ -118,8 +118,7 @@ inline void check_alloc_count() {
         },
         [](void* p) { std::free(p); });
     expect(
-        "operator new", [] { return ::operator new(24); },
-        [](void* p) { ::operator delete(p); });
+        "operator new", [] { return ::operator new(24); }, [](void* p) { ::operator delete(p); });
     expect(
         "operator new[]", [] { return ::operator new[](24); },
         [](void* p) { ::operator delete[](p); });

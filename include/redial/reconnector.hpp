@@ -22,7 +22,6 @@
 #include <asio/execution_context.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
-#include <asio/recycling_allocator.hpp>
 #include <asio/strand.hpp>
 
 #include <array>
@@ -33,6 +32,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -59,6 +59,74 @@ void close_quietly(Connection& c) noexcept {
         }
     }
 }
+
+/// A per-thread free list of small blocks. asio's recycling allocator keeps its cache in the
+/// thread_info of each run()/poll() call and frees it when that call returns, so code driven by
+/// repeated polls (the virtual clock) would allocate every time; this one lasts as long as the
+/// thread. Blocks freed on another thread join that thread's list.
+class block_cache {
+public:
+    static constexpr std::size_t block_size = 256;
+    static constexpr std::size_t keep = 64; // blocks kept per thread; more are freed
+
+    static void* allocate(std::size_t n) {
+        list& l = local();
+        if (n <= block_size && l.head != nullptr) {
+            node* b = l.head;
+            l.head = b->next;
+            --l.count;
+            return b;
+        }
+        return ::operator new(n <= block_size ? block_size : n);
+    }
+    static void deallocate(void* p, std::size_t n) noexcept {
+        list& l = local();
+        if (n <= block_size && l.alive && l.count < keep) {
+            l.head = ::new (p) node{l.head};
+            ++l.count;
+            return;
+        }
+        ::operator delete(p);
+    }
+
+private:
+    struct node {
+        node* next;
+    };
+    struct list {
+        node* head = nullptr;
+        std::size_t count = 0;
+        bool alive = true;
+        list() = default;
+        list(const list&) = delete;
+        list& operator=(const list&) = delete;
+        ~list() {
+            alive = false; // a block freed after this (another thread_local's) is freed
+            while (head != nullptr) {
+                ::operator delete(std::exchange(head, head->next));
+            }
+        }
+    };
+    static list& local() noexcept {
+        static thread_local list l;
+        return l;
+    }
+};
+
+/// An allocator over block_cache.
+template <class T>
+struct cached_allocator {
+    using value_type = T;
+    cached_allocator() noexcept = default;
+    template <class U>
+    cached_allocator(const cached_allocator<U>&) noexcept {} // NOLINT: rebinding converts
+    T* allocate(std::size_t n) { return static_cast<T*>(block_cache::allocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { block_cache::deallocate(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const cached_allocator<U>&) const noexcept {
+        return true;
+    }
+};
 
 /// Tells whether an execution context still exists: its destructor clears the flag. Used to
 /// catch a reconnector that outlives its io_context (unsupported, as for any asio I/O object).
@@ -158,7 +226,13 @@ public:
         void operator()(std::error_code reason) const { (*this)(failure{reason}); }
         void operator()(failure reason) const {
             if (auto i = impl_.lock()) {
-                // Inline when already on the reconnector's strand (a session's own completion).
+                // Inline when already on the reconnector's strand (a session's own completion):
+                // tested first, as asio 1.22's dispatch through an any_io_executor allocates
+                // the function before its strand finds it can run it inline.
+                if (i->on_strand()) {
+                    i->on_session_end(std::move(reason));
+                    return;
+                }
                 asio::dispatch(i->executor(), [i, r = std::move(reason)]() mutable {
                     i->on_session_end(std::move(r));
                 });
@@ -276,6 +350,20 @@ private:
 
         // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
         asio::any_io_executor executor() { return timer_.get_executor(); }
+
+        // Whether this thread runs the strand now (false when it cannot tell).
+        bool on_strand() {
+            const asio::any_io_executor ex = executor();
+            const std::type_info& type = ex.target_type();
+            if (type == typeid(asio::strand<asio::io_context::executor_type>)) {
+                return ex.target<asio::strand<asio::io_context::executor_type>>()
+                    ->running_in_this_thread();
+            }
+            if (type == typeid(asio::strand<asio::any_io_executor>)) {
+                return ex.target<asio::strand<asio::any_io_executor>>()->running_in_this_thread();
+            }
+            return false;
+        }
 
         // On the strand. One run per reconnector; a stop asked for before it began ends it at
         // once, with success and without an attempt.
@@ -501,9 +589,9 @@ public:
 struct hold_session {
     template <class Connection, class Done>
     void operator()(Connection& c, Done done) const {
-        // asio's thread-local recycling allocator: steady reconnects allocate nothing here.
+        // From a per-thread cache: steady reconnects allocate nothing here.
         auto buffer = std::allocate_shared<std::array<char, 128>>(
-            asio::recycling_allocator<std::array<char, 128>>());
+            detail::cached_allocator<std::array<char, 128>>());
         read(c, std::move(done), std::move(buffer));
     }
 
