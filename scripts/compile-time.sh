@@ -5,7 +5,10 @@
 # /usr/bin/time) and peak RSS are reported as min / median / max, and the ratio as the median
 # of the per-run ratios (with their min and max).
 #
-#   scripts/compile-time.sh [--runs N] [--quick] [--pairs a,b,c] [--keep DIR]
+#   scripts/compile-time.sh [--runs N] [--quick] [--pairs a,b,c] [--rev REV] [--keep DIR]
+#
+# --rev REV measures the headers and README.md of a commit (git archive) instead of the work
+# tree, so a figure can be tied to a commit while others edit the tree.
 #
 # Pairs (targets from issue 12):
 #   a  the README's tcp_reconnector example against a hand-written asio reconnect loop (tcp
@@ -31,8 +34,9 @@ runs=5
 quick=0
 pairs=a,b,c
 keep=
+rev=
 usage() {
-    sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 while [ $# -gt 0 ]; do
@@ -43,6 +47,8 @@ while [ $# -gt 0 ]; do
     --pairs) pairs=${2:?--pairs needs a list}; shift 2 ;;
     --pairs=*) pairs=${1#--pairs=}; shift ;;
     --keep) keep=${2:?--keep needs a directory}; shift 2 ;;
+    --rev) rev=${2:?--rev needs a commit}; shift 2 ;;
+    --rev=*) rev=${1#--rev=}; shift ;;
     -h | --help) usage 0 ;;
     *) echo "compile-time.sh: unknown argument '$1'" >&2; usage 2 >&2 ;;
     esac
@@ -67,6 +73,14 @@ if [ -n "$keep" ]; then
 else
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
+fi
+
+if [ -n "$rev" ]; then
+    git -C "$root" rev-parse --verify --quiet "$rev^{commit}" >/dev/null || die "no commit '$rev'"
+    mkdir -p "$work/tree"
+    git -C "$root" archive "$rev" include README.md | tar -x -C "$work/tree" ||
+        die "cannot extract include/ and README.md of $rev"
+    root=$work/tree
 fi
 
 # --- the translation units -------------------------------------------------------------------
@@ -334,8 +348,9 @@ stats() {
               printf "%s %s %s\n", v[1], m, v[NR] }'
 }
 
-printf '%s %s, %d run(s) per TU, %d cores, load %s\n' "$cxx" "${flags[*]}" "$runs" \
-    "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%s %s, %d run(s) per TU, %d cores, load %s, headers of %s\n' "$cxx" "${flags[*]}" \
+    "$runs" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "${rev:-the work tree}"
 printf '%-10s %-26s %-26s %-18s %-9s %s\n' pair "redial CPU s min/med/max" \
     "plain CPU s min/med/max" "ratio med [min-max]" "RSS ratio" "(RSS MiB redial/plain)"
 
