@@ -377,7 +377,7 @@ pair() {
     if [ -n "$target" ]; then
         verdict=$(awk -v q="${q[1]}" -v t="$target" -v n="$runs" 'BEGIN {
             s = q <= t ? "within" : "over"; printf " target <= %sx: %s%s", t, s,
-            n < 5 ? " (one run: noise)" : "" }')
+            n < 5 ? " (under 5 runs: noise)" : "" }')
     fi
     printf '%-10s %-26s %-26s %-18s %-9s (%s/%s)%s\n' "$name" "${r[0]}/${r[1]}/${r[2]}" \
         "${p[0]}/${p[1]}/${p[2]}" "$(printf '%.2fx [%.2f-%.2f]' "${q[1]}" "${q[0]}" "${q[2]}")" \
