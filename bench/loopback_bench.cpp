@@ -4,15 +4,24 @@
 //  1. flap: a server that accepts and closes every connection at once, for --seconds (10):
 //     attempts made and the client's CPU time, beside the seeds' bug (a loop that reconnects
 //     without sleeping) run for 1 s.
-//  2. fleet: --clients (10,000) reconnectors in one io_context; the server holds every
+//  2. allocations per real connect attempt (--attempts, 2,000, after 200 to warm up),
+//     counted at the allocator (alloc_count.hpp), for a refused connect (nothing listens) and
+//     for a connect the server accepts and closes, each followed by a 100 us backoff: a
+//     reconnector beside a hand-written asio loop doing the same (socket, connect timeout
+//     timer, a read until the peer closes, backoff timer), both run by io.run().
+//  3. fleet: --clients (10,000) reconnectors in one io_context; the server holds every
 //     connection, then restarts (killed, back 500 ms later). Heap in use per reconnector beyond
-//     a bare socket with a pending read (malloc's own accounting, both measured here), and the
-//     time until all are reconnected.
+//     a bare socket with a pending read (malloc's own accounting after malloc_trim), the bare
+//     sockets and the reconnectors each in an io_context of their own (a reactor reuses its
+//     descriptor_state entries), measured in both orders; and the time until all are back.
 //
 //   build/bin/redial-loopback-bench                 (the numbers in docs/performance.md)
-//   build/bin/redial-loopback-bench --seconds 2 --clients 1000
+//   build/bin/redial-loopback-bench --seconds 2 --clients 1000 --attempts 500
+
+#include "alloc_count.hpp"
 
 #include <redial/aliases.hpp>
+#include <redial/backoff/constant.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
@@ -84,9 +93,16 @@ double cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+// Bytes allocated: heap chunks in use and mmapped ones. uordblks alone leaves out the mmapped
+// chunks, and glibc raises its mmap threshold once one is freed, so the same 128 KiB vector
+// would count in a later run and not in the first one (26 bytes per client at 10,000). The
+// blocks redial's per-thread cache keeps (at most 64 per size class and thread, not per
+// client) are freed first, as malloc_trim returns malloc's.
 std::size_t heap_in_use() {
+    redial::detail::block_cache::trim();
     malloc_trim(0);
-    return mallinfo2().uordblks;
+    const struct mallinfo2 m = mallinfo2();
+    return m.uordblks + m.hblkhd;
 }
 
 // Waits until the server listens (connect succeeds), without sleeping in a loop of guesses.
@@ -169,17 +185,134 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
     stop_server(server);
 }
 
-void fleet_benchmark(unsigned short port, std::size_t clients) {
-    pid_t server = fork_server(port, server_mode::hold);
-    wait_listening(port);
-    asio::io_context io;
-    const tcp::endpoint at{asio::ip::address_v4::loopback(), port};
+// Counts allocations over `attempts` attempts after `warm` ones, and stops the io_context.
+struct attempt_meter {
+    asio::io_context* io;
+    std::uint64_t warm;
+    std::uint64_t attempts;
+    std::uint64_t seen = 0;
+    std::uint64_t at_start = 0;
+    std::uint64_t at_end = 0;
+    void on_attempt() {
+        ++seen;
+        if (seen == warm) {
+            at_start = redial_bench::allocations();
+        } else if (seen == warm + attempts) {
+            at_end = redial_bench::allocations();
+            io->stop();
+        }
+    }
+    [[nodiscard]] double per_attempt() const {
+        return static_cast<double>(at_end - at_start) / static_cast<double>(attempts);
+    }
+};
 
-    // Baseline: bare sockets, connected, each with a pending read.
-    const std::size_t heap0 = heap_in_use();
-    std::size_t bare_bytes = 0;
+struct meter_observer {
+    attempt_meter* meter;
+    void on_attempt(const redial::attempt_event&) { meter->on_attempt(); }
+};
+
+constexpr auto alloc_backoff = 100us;
+
+double redial_allocations(unsigned short port, std::uint64_t attempts) {
+    asio::io_context io;
+    attempt_meter meter{&io, 200, attempts};
+    redial::tcp_reconnector<redial::constant_backoff, redial::uptime_threshold, meter_observer> r{
+        io.get_executor(),
+        redial::tcp_transport{io.get_executor(), "127.0.0.1", std::to_string(port)},
+        redial::steady_clock{},
+        redial::constant_backoff{alloc_backoff},
+        {},
+        redial::machine_options{.give_up_timeout = 0s},
+        meter_observer{&meter}};
+    r.async_run(redial::hold_session{}, [](std::error_code) {});
     {
-        // Each with its own read buffer, the size hold_session uses: what a client needs.
+        const redial_bench::alloc_trace trace; // REDIAL_ALLOC_TRACE=1: where each one comes from
+        io.run();
+    }
+    return meter.per_attempt();
+}
+
+// The same cycle by hand, on the io_context's own executor: connect with a timeout, read until
+// the peer closes, sleep, again.
+double hand_allocations(unsigned short port, std::uint64_t attempts) {
+    asio::io_context io;
+    attempt_meter meter{&io, 200, attempts};
+    tcp::socket socket{io};
+    asio::steady_timer timeout{io};
+    asio::steady_timer backoff{io};
+    std::array<char, 128> buffer{};
+    const tcp::endpoint at{asio::ip::address_v4::loopback(), port};
+    std::function<void()> attempt;
+    const auto sleep = [&] {
+        std::error_code ignored;
+        socket.close(ignored);
+        timeout.cancel();
+        backoff.expires_after(alloc_backoff);
+        backoff.async_wait([&](std::error_code ec) {
+            if (!ec) {
+                attempt();
+            }
+        });
+    };
+    std::function<void()> read = [&] {
+        socket.async_read_some(asio::buffer(buffer), [&](std::error_code ec, std::size_t) {
+            if (ec) {
+                sleep();
+            } else {
+                read();
+            }
+        });
+    };
+    attempt = [&] {
+        meter.on_attempt();
+        timeout.expires_after(10s);
+        timeout.async_wait([&](std::error_code ec) {
+            if (!ec) {
+                std::error_code ignored;
+                socket.close(ignored);
+            }
+        });
+        socket.async_connect(at, [&](std::error_code ec) {
+            timeout.cancel();
+            if (ec) {
+                sleep();
+            } else {
+                read();
+            }
+        });
+    };
+    attempt();
+    io.run();
+    return meter.per_attempt();
+}
+
+void allocation_benchmark(unsigned short port, std::uint64_t attempts) {
+    // Refused: nothing listens on `port`. Accepted: a server that closes every connection.
+    std::printf("allocations per connect attempt (%llu attempts, 100 us backoff, loopback):\n",
+                static_cast<unsigned long long>(attempts));
+    std::printf("  refused,  redial:          %6.2f\n", redial_allocations(port, attempts));
+    std::printf("  refused,  hand-written:    %6.2f\n", hand_allocations(port, attempts));
+    const pid_t server = fork_server(port, server_mode::flap);
+    wait_listening(port);
+    std::printf("  accepted, redial:          %6.2f\n", redial_allocations(port, attempts));
+    std::printf("  accepted, hand-written:    %6.2f\n", hand_allocations(port, attempts));
+    stop_server(server);
+}
+
+using fleet_reconnector = redial::tcp_reconnector<redial::exponential_backoff,
+                                                  redial::uptime_threshold, counting_observer>;
+
+// Heap in use per bare socket, connected, with a pending read into a buffer of its own (the
+// size hold_session uses: what a client needs), in an io_context of its own.
+double bare_bytes(unsigned short port, std::size_t clients) {
+    const pid_t server = fork_server(port, server_mode::hold);
+    wait_listening(port);
+    const tcp::endpoint at{asio::ip::address_v4::loopback(), port};
+    double per_socket = 0;
+    {
+        asio::io_context io;
+        const std::size_t heap0 = heap_in_use();
         std::vector<std::unique_ptr<tcp::socket>> sockets;
         std::vector<std::unique_ptr<std::array<char, 128>>> buffers;
         std::size_t done = 0;
@@ -197,67 +330,81 @@ void fleet_benchmark(unsigned short port, std::size_t clients) {
         while (done < clients) {
             io.run_one();
         }
-        bare_bytes = heap_in_use() - heap0;
-        sockets.clear();
-        buffers.clear();
+        per_socket = static_cast<double>(heap_in_use() - heap0) / static_cast<double>(clients);
+    }
+    stop_server(server);
+    return per_socket;
+}
+
+// Heap in use per connected reconnector (its session holding the connection with a pending
+// read), in an io_context of its own. With `restart`, then restarts the server and prints how
+// long until all are back.
+double reconnector_bytes(unsigned short port, std::size_t clients, bool restart) {
+    pid_t server = fork_server(port, server_mode::hold);
+    wait_listening(port);
+    double per_reconnector = 0;
+    {
+        asio::io_context io;
+        std::uint64_t attempts = 0, connected = 0;
+        const std::size_t heap0 = heap_in_use();
+        std::vector<std::unique_ptr<fleet_reconnector>> fleet;
+        fleet.reserve(clients);
+        for (std::size_t i = 0; i < clients; ++i) {
+            fleet.push_back(std::make_unique<fleet_reconnector>(
+                io.get_executor(),
+                redial::tcp_transport{io.get_executor(), "127.0.0.1", std::to_string(port)},
+                redial::steady_clock{}, redial::exponential_backoff{}, redial::uptime_threshold{},
+                redial::machine_options{.give_up_timeout = 0s},
+                counting_observer{&attempts, &connected}));
+            fleet.back()->async_run(redial::hold_session{}, [](std::error_code) {});
+        }
+        const auto t0 = wall::now();
+        while (connected < clients) {
+            io.run_one();
+        }
+        const double first = std::chrono::duration<double>(wall::now() - t0).count();
+        per_reconnector = static_cast<double>(heap_in_use() - heap0) / static_cast<double>(clients);
+        if (restart) {
+            // Let every session pass the 1 s stability threshold, then restart the server.
+            io.run_for(1500ms);
+            stop_server(server);
+            const auto down = wall::now();
+            io.run_for(500ms);
+            server = fork_server(port, server_mode::hold);
+            const std::uint64_t before = connected;
+            while (connected < before + clients) {
+                io.run_one();
+            }
+            const double back = std::chrono::duration<double>(wall::now() - down).count();
+            std::printf("  first connect of all:                     %8.3f s\n", first);
+            std::printf("  server down 500 ms; all reconnected after %8.3f s (attempts in all: "
+                        "%llu)\n",
+                        back, static_cast<unsigned long long>(attempts));
+        }
+        fleet.clear();
         io.restart();
         io.poll();
     }
-    // Let the server side drop the baseline's connections before the fleet connects.
     stop_server(server);
-    server = fork_server(port, server_mode::hold);
-    wait_listening(port);
-    io.restart();
+    return per_reconnector;
+}
 
-    using reconnector = redial::tcp_reconnector<redial::exponential_backoff,
-                                                redial::uptime_threshold, counting_observer>;
-    std::uint64_t attempts = 0, connected = 0;
-    const std::size_t heap1 = heap_in_use();
-    std::vector<std::unique_ptr<reconnector>> fleet;
-    fleet.reserve(clients);
-    for (std::size_t i = 0; i < clients; ++i) {
-        fleet.push_back(std::make_unique<reconnector>(
-            io.get_executor(),
-            redial::tcp_transport{io.get_executor(), "127.0.0.1", std::to_string(port)},
-            redial::steady_clock{}, redial::exponential_backoff{}, redial::uptime_threshold{},
-            redial::machine_options{.give_up_timeout = 0s},
-            counting_observer{&attempts, &connected}));
-        fleet.back()->async_run(redial::hold_session{}, [](std::error_code) {});
-    }
-    const auto t0 = wall::now();
-    while (connected < clients) {
-        io.run_one();
-    }
-    const double first = std::chrono::duration<double>(wall::now() - t0).count();
-    const std::size_t fleet_bytes = heap_in_use() - heap1;
-
-    // Let every session pass the 1 s stability threshold, then restart the server.
-    io.run_for(1500ms);
-    stop_server(server);
-    const auto down = wall::now();
-    io.run_for(500ms);
-    server = fork_server(port, server_mode::hold);
-    const std::uint64_t before = connected;
-    while (connected < before + clients) {
-        io.run_one();
-    }
-    const double back = std::chrono::duration<double>(wall::now() - down).count();
-
-    const double per_bare = static_cast<double>(bare_bytes) / static_cast<double>(clients);
-    const double per_reconnector = static_cast<double>(fleet_bytes) / static_cast<double>(clients);
-    std::printf("fleet: %zu reconnectors in one io_context (state %zu bytes each)\n", clients,
-                reconnector::state_size);
-    std::printf("  heap per bare socket with a pending read: %8.0f bytes\n", per_bare);
-    std::printf("  heap per connected reconnector:           %8.0f bytes\n", per_reconnector);
-    std::printf("  beyond the socket:                        %8.0f bytes (goal <= 1024)\n",
-                per_reconnector - per_bare);
-    std::printf("  first connect of all:                     %8.3f s\n", first);
-    std::printf("  server down 500 ms; all reconnected after %8.3f s (attempts in all: %llu)\n",
-                back, static_cast<unsigned long long>(attempts));
-    fleet.clear();
-    io.restart();
-    io.poll();
-    stop_server(server);
+void fleet_benchmark(unsigned short port, std::size_t clients) {
+    std::printf("fleet: %zu clients, each side in an io_context of its own (reconnector state "
+                "%zu bytes)\n",
+                clients, fleet_reconnector::state_size);
+    // Both orders: a figure that depended on what ran before would show here.
+    const double bare1 = bare_bytes(port, clients);
+    const double fleet1 = reconnector_bytes(port, clients, false);
+    const double fleet2 = reconnector_bytes(port, clients, true);
+    const double bare2 = bare_bytes(port, clients);
+    std::printf("  heap per bare socket with a pending read: %8.0f bytes (first), %.0f (last)\n",
+                bare1, bare2);
+    std::printf("  heap per connected reconnector:           %8.0f bytes (second), %.0f (third)\n",
+                fleet1, fleet2);
+    std::printf("  beyond the socket:                        %8.0f bytes bare first, %.0f "
+                "reconnectors first (goal <= 1024)\n",
+                fleet1 - bare1, fleet2 - bare2);
 }
 
 } // namespace
@@ -265,6 +412,7 @@ void fleet_benchmark(unsigned short port, std::size_t clients) {
 int main(int argc, char** argv) {
     long seconds = 10;
     long clients = 10'000;
+    long attempts = 2'000;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         char* end = nullptr;
@@ -278,14 +426,20 @@ int main(int argc, char** argv) {
             seconds = v;
         } else if (flag == "--clients") {
             clients = v;
+        } else if (flag == "--attempts") {
+            attempts = v;
         } else {
-            std::fprintf(stderr, "unknown flag %s (--seconds N, --clients N)\n", flag.c_str());
+            std::fprintf(stderr, "unknown flag %s (--seconds N, --clients N, --attempts N)\n",
+                         flag.c_str());
             return 2;
         }
     }
+    redial_bench::check_alloc_count();
     ::signal(SIGPIPE, SIG_IGN);
     const auto port = static_cast<unsigned short>(21000 + ::getpid() % 1000);
     flap_benchmark(port, std::chrono::seconds{seconds});
+    allocation_benchmark(static_cast<unsigned short>(port + 2),
+                         static_cast<std::uint64_t>(attempts));
     fleet_benchmark(static_cast<unsigned short>(port + 1), static_cast<std::size_t>(clients));
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -233,6 +234,35 @@ TEST_F(TcpTransport, CancelAbortsAConnectInProgress) {
     t.cancel();
     io.run();
     EXPECT_EQ(got, asio::error::operation_aborted);
+}
+
+// Attempts one after another, each completing once; a cancel after a connect completed leaves
+// the connection it handed out alone.
+TEST_F(TcpTransport, SuccessiveAttemptsEachCompleteOnceAndALateCancelKeepsTheConnection) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    redial::tcp_transport t{io.get_executor(), "127.0.0.1", port, 2s};
+    std::vector<tcp::socket> connections;
+    int completions = 0;
+    std::function<void()> next = [&] {
+        t.async_connect([&](std::error_code ec, tcp::socket s) {
+            ++completions;
+            EXPECT_FALSE(ec);
+            connections.push_back(std::move(s));
+            t.cancel(); // nothing in progress: a no-op
+            if (connections.size() < 5) {
+                next();
+            } else {
+                acceptor.close();
+            }
+        });
+    };
+    next();
+    io.run();
+    EXPECT_EQ(completions, 5);
+    ASSERT_EQ(connections.size(), 5U);
+    for (const tcp::socket& s : connections) {
+        EXPECT_TRUE(s.is_open());
+    }
 }
 
 } // namespace

@@ -2,18 +2,16 @@
 #define REDIAL_CLOCK_VIRTUAL_CLOCK_HPP
 
 #include <redial/clock/concept.hpp>
+#include <redial/detail/erased_handler.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/time.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
-#include <asio/bind_allocator.hpp>
-#include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
-#include <asio/strand.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -22,7 +20,6 @@
 #include <memory>
 #include <memory_resource>
 #include <system_error>
-#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -71,36 +68,8 @@ class virtual_clock {
     // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler), living
     // in the timeline's pool. complete() posts the handler, then destroys and frees itself;
     // abandon() only destroys and frees it (the io_context is shutting down).
-    // Posts `f` to `ex` with the posted operations' memory from the timeline's pool (each
-    // handler keeps the timeline, so the pool outlives it). Through an any_io_executor asio
-    // 1.22 takes that memory from the per-thread cache of the run()/poll() call, which starts
-    // empty at each of the clock's polls (an aligned_alloc per post); posted to the strand or
-    // io_context executor itself, the handler's allocator is used. A strand is entered by a
-    // dispatch from the io_context: a post from inside the strand would make its invoker
-    // re-post itself with asio's cache.
-    template <class F>
-    static void post_pooled(const asio::any_io_executor& ex, const std::shared_ptr<state>& s, F f) {
-        using io_executor = asio::io_context::executor_type;
-        using pooled = std::pmr::polymorphic_allocator<std::byte>;
-        auto h = asio::bind_allocator(pooled(&s->pool),
-                                      [keep = s, f = std::move(f)]() mutable { std::move(f)(); });
-        const std::type_info& type = ex.target_type();
-        if (type == typeid(asio::strand<io_executor>)) {
-            const auto& strand = *ex.target<asio::strand<io_executor>>();
-            asio::post(strand.get_inner_executor(),
-                       asio::bind_allocator(pooled(&s->pool),
-                                            [keep = s, strand, h = std::move(h)]() mutable {
-                                                asio::dispatch(strand, std::move(h));
-                                            }));
-        } else if (type == typeid(io_executor)) {
-            asio::post(*ex.target<io_executor>(), std::move(h));
-        } else {
-            asio::post(ex, std::move(h));
-        }
-    }
-
     struct wait_op {
-        virtual void complete(std::error_code ec, const std::shared_ptr<state>& s) && = 0;
+        virtual void complete(std::error_code ec, std::pmr::memory_resource& pool) && = 0;
         virtual void abandon(std::pmr::memory_resource& pool) && = 0;
 
     protected:
@@ -113,10 +82,12 @@ class virtual_clock {
         asio::any_io_executor fallback;
         wait_op_for(Handler h, asio::any_io_executor ex)
             : handler(std::move(h)), fallback(std::move(ex)) {}
-        void complete(std::error_code ec, const std::shared_ptr<state>& s) && override {
+        void complete(std::error_code ec, std::pmr::memory_resource& pool) && override {
+            // Posted with its memory from the per-thread block cache: asio's own cache lives
+            // in each poll() call, and the clock polls once per step (an allocation per post).
             const asio::any_io_executor ex = asio::get_associated_executor(handler, fallback);
-            post_pooled(ex, s, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
-            std::move(*this).abandon(s->pool);
+            detail::post_cached(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
+            std::move(*this).abandon(pool);
         }
         void abandon(std::pmr::memory_resource& pool) && override {
             this->~wait_op_for();
@@ -172,7 +143,7 @@ class virtual_clock {
         void fire(std::error_code ec) {
             state_->due.erase(key_);
             wait_op* op = std::exchange(op_, nullptr);
-            std::move(*op).complete(ec, state_);
+            std::move(*op).complete(ec, state_->pool);
         }
 
     private:

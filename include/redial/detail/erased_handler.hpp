@@ -4,56 +4,210 @@
 // The standard library's configuration before asio's: asio 1.22 uses aligned_alloc only if
 // libstdc++ announced it already, so translation units that include asio first and those that
 // do not free each other's handler memory with the wrong function (an ODR bug ASan reports).
+#include <array>
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <tuple>
+#include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
+#include <asio/bind_allocator.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/io_context.hpp>
 #include <asio/post.hpp>
+#include <asio/strand.hpp>
 
 namespace redial::detail {
 
+/// Per-thread free lists of small blocks in 16-byte size classes. asio's recycling allocator
+/// keeps its cache in the thread_info of each run()/poll() call, two blocks per purpose, and
+/// frees it when that call returns; code driven by repeated polls (the virtual clock) or with
+/// more operations in flight would allocate every time. These lists last as long as the thread.
+/// A block freed on another thread joins that thread's list.
+class block_cache {
+public:
+    static constexpr std::size_t granule = 16;
+    static constexpr std::size_t largest = 1024; // larger requests go to operator new
+    static constexpr std::size_t keep = 64;      // blocks kept per class and thread
+
+    static void* allocate(std::size_t n) {
+        if (n == 0 || n > largest) {
+            return ::operator new(n);
+        }
+        list& l = local().classes[index(n)];
+        if (node* b = l.head) {
+            l.head = b->next;
+            --l.count;
+            return b;
+        }
+        return ::operator new((index(n) + 1) * granule);
+    }
+    static void deallocate(void* p, std::size_t n) noexcept {
+        if (n != 0 && n <= largest) {
+            lists& all = local();
+            list& l = all.classes[index(n)];
+            if (all.alive && l.count < keep) {
+                l.head = ::new (p) node{l.head};
+                ++l.count;
+                return;
+            }
+        }
+        ::operator delete(p);
+    }
+
+    /// Frees the blocks this thread keeps (benchmarks measure the heap without them).
+    static void trim() noexcept { local().clear(); }
+
+private:
+    static constexpr std::size_t index(std::size_t n) noexcept { return (n - 1) / granule; }
+    struct node {
+        node* next;
+    };
+    struct list {
+        node* head = nullptr;
+        std::size_t count = 0;
+    };
+    struct lists {
+        std::array<list, largest / granule> classes{};
+        bool alive = true;
+        lists() = default;
+        lists(const lists&) = delete;
+        lists& operator=(const lists&) = delete;
+        ~lists() {
+            alive = false; // a block freed later (by another thread_local's destructor) is freed
+            clear();
+        }
+        void clear() noexcept {
+            for (list& l : classes) {
+                while (l.head != nullptr) {
+                    ::operator delete(std::exchange(l.head, l.head->next));
+                }
+                l.count = 0;
+            }
+        }
+    };
+    static lists& local() noexcept {
+        static thread_local lists l;
+        return l;
+    }
+};
+
+/// An allocator over block_cache (stateless: any instance frees what another allocated).
+template <class T>
+struct cached_allocator {
+    using value_type = T;
+    cached_allocator() noexcept = default;
+    template <class U>
+    cached_allocator(const cached_allocator<U>&) noexcept {} // NOLINT: converts on rebinding
+    T* allocate(std::size_t n) { return static_cast<T*>(block_cache::allocate(n * sizeof(T))); }
+    void deallocate(T* p, std::size_t n) noexcept { block_cache::deallocate(p, n * sizeof(T)); }
+    template <class U>
+    bool operator==(const cached_allocator<U>&) const noexcept {
+        return true;
+    }
+};
+
+/// `f` with its asio operation memory from block_cache.
+template <class F>
+auto with_cached_memory(F f) {
+    return asio::bind_allocator(cached_allocator<std::byte>{}, std::move(f));
+}
+
+/// Posts `f` to `ex` (never runs it inline), the posted operations' memory from block_cache.
+/// Through an any_io_executor asio 1.22 ignores the handler's allocator (it takes the memory
+/// from the thread_info cache); posted to the strand's io_context executor, then dispatched
+/// into the strand, it is used. (A post from inside the strand to itself would make the strand
+/// re-post its invoker with asio's cache.)
+template <class F>
+void post_cached_any(const asio::any_io_executor& ex, F f) {
+    using io_executor = asio::io_context::executor_type;
+    const std::type_info& type = ex.target_type();
+    if (type == typeid(asio::strand<io_executor>)) {
+        const auto& strand = *ex.target<asio::strand<io_executor>>();
+        asio::post(strand.get_inner_executor(),
+                   with_cached_memory([strand, f = std::move(f)]() mutable {
+                       asio::dispatch(strand, with_cached_memory(std::move(f)));
+                   }));
+    } else if (type == typeid(io_executor)) {
+        asio::post(*ex.target<io_executor>(), with_cached_memory(std::move(f)));
+    } else {
+        asio::post(ex, with_cached_memory(std::move(f)));
+    }
+}
+
+template <class Executor, class F>
+void post_cached(const Executor& ex, F f) {
+    if constexpr (std::is_same_v<Executor, asio::any_io_executor>) {
+        post_cached_any(ex, std::move(f));
+    } else {
+        asio::post(ex, with_cached_memory(std::move(f))); // its own type: the allocator is used
+    }
+}
+
 /// A move-only completion handler of signature void(Args...), type-erased so an operation can
-/// keep it until it completes (asio 1.22 has no any_completion_handler). complete() posts it to
-/// its associated executor (or the fallback), never runs it inline.
+/// keep it until it completes (asio 1.22 has no any_completion_handler), boxed in block_cache
+/// memory: a steady stream of them allocates nothing. complete() posts it to its associated
+/// executor (or the fallback), never runs it inline.
 template <class... Args>
 class erased_handler {
     struct base {
-        virtual ~base() = default;
-        virtual void complete(Args... args) && = 0;
+        virtual void complete(Args... args) && = 0; // posts the handler, then frees *this
+        virtual void destroy() && noexcept = 0;     // frees *this without completing
+
+    protected:
+        ~base() = default;
     };
     template <class Handler>
     struct holder final : base {
         Handler handler;
-        asio::any_io_executor fallback;
-        holder(Handler h, asio::any_io_executor ex)
-            : handler(std::move(h)), fallback(std::move(ex)) {}
+        asio::associated_executor_t<Handler, asio::any_io_executor> ex;
+        // The associated executor is asked for before the handler moves (asio 1.22 quirk).
+        holder(Handler h, const asio::any_io_executor& fallback)
+            : handler(std::move(h)), ex(asio::get_associated_executor(handler, fallback)) {}
         void complete(Args... args) && override {
-            auto ex = asio::get_associated_executor(handler, fallback);
-            asio::post(ex,
-                       [h = std::move(handler), t = std::make_tuple(std::move(args)...)]() mutable {
-                           std::apply(std::move(h), std::move(t));
-                       });
+            const auto target = std::move(ex);
+            auto f = [h = std::move(handler), t = std::make_tuple(std::move(args)...)]() mutable {
+                std::apply(std::move(h), std::move(t));
+            };
+            std::move(*this).destroy(); // the memory is free again before the post takes some
+            post_cached(target, std::move(f));
         }
+        void destroy() && noexcept override {
+            this->~holder();
+            block_cache::deallocate(this, sizeof(holder));
+        }
+    };
+    struct release {
+        void operator()(base* p) const noexcept { std::move(*p).destroy(); }
     };
 
 public:
     erased_handler() = default;
     template <class Handler>
-    erased_handler(Handler h, asio::any_io_executor fallback)
-        : p_(std::make_unique<holder<Handler>>(std::move(h), std::move(fallback))) {}
+    erased_handler(Handler h, const asio::any_io_executor& fallback) {
+        void* memory = block_cache::allocate(sizeof(holder<Handler>));
+        try {
+            p_.reset(::new (memory) holder<Handler>(std::move(h), fallback));
+        } catch (...) {
+            block_cache::deallocate(memory, sizeof(holder<Handler>));
+            throw;
+        }
+    }
 
     explicit operator bool() const noexcept { return p_ != nullptr; }
 
     /// Posts the handler with `args`; afterwards this is empty.
     void complete(Args... args) {
-        std::unique_ptr<base> p = std::move(p_);
+        base* p = p_.release();
         std::move(*p).complete(std::move(args)...);
     }
 
 private:
-    std::unique_ptr<base> p_;
+    std::unique_ptr<base, release> p_;
 };
 
 } // namespace redial::detail

@@ -143,13 +143,15 @@ private:
         auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
         op_ = op;
         if (numeric_) { // an IP literal: no resolver, no trip through its thread
-            op->socket.async_connect(*numeric_, [op](std::error_code ec) { op->finish(ec); });
+            op->socket.async_connect(*numeric_,
+                                     op_type::cached([op](std::error_code ec) { op->finish(ec); }));
             return;
         }
         // The resolver lives only as long as the attempt: nothing idle per transport.
         op->resolver.emplace(ex).async_resolve(
             host_, port_,
-            [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) {
+            op_type::cached([op](std::error_code ec,
+                                 asio::ip::tcp::resolver::results_type endpoints) {
                 if (op->done) {
                     return;
                 }
@@ -157,10 +159,11 @@ private:
                     op->finish(ec);
                     return;
                 }
-                asio::async_connect(
-                    op->socket, endpoints,
-                    [op](std::error_code connect_ec, const auto&) { op->finish(connect_ec); });
-            });
+                asio::async_connect(op->socket, endpoints,
+                                    op_type::cached([op](std::error_code connect_ec, const auto&) {
+                                        op->finish(connect_ec);
+                                    }));
+            }));
     }
 
     asio::any_io_executor ex_;

@@ -25,6 +25,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -180,6 +181,7 @@ public:
     }
     /// Aborts the connect or the handshake in progress.
     void cancel() {
+        ++shared_->cancels;
         tcp_.cancel();
         if (auto s = shared_->handshaking.lock()) {
             std::error_code ignored;
@@ -199,6 +201,7 @@ private:
         std::chrono::nanoseconds timeout;
         bool verify;
         std::weak_ptr<stream_type> handshaking;
+        std::uint64_t cancels = 0; // a cancel between the TCP connect and the handshake ends it
     };
 
     template <class Handler>
@@ -208,9 +211,14 @@ private:
         // The TCP attempt, and so the handshake and the connection, on the handler's executor
         // (a reconnector's strand).
         const asio::any_io_executor ex = asio::get_associated_executor(handler, shared_->ex);
-        tcp_.async_connect(
-            asio::bind_executor(ex, [state = shared_, started, h = std::move(handler)](
-                                        std::error_code ec, asio::ip::tcp::socket socket) mutable {
+        tcp_.async_connect(asio::bind_executor(
+            ex, [state = shared_, started, cancels = shared_->cancels,
+                 h = std::move(handler)](std::error_code ec, asio::ip::tcp::socket socket) mutable {
+                if (!ec && cancels != state->cancels) {
+                    // Cancelled after the TCP connect completed, before this ran: no
+                    // handshake to close yet, so it is refused here.
+                    ec = asio::error::operation_aborted;
+                }
                 if (ec) {
                     std::move(h)(ec, connection{});
                     return;

@@ -69,7 +69,7 @@ private:
         auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
         op_ = op;
         op->socket.async_connect(asio::local::stream_protocol::endpoint(path_),
-                                 [op](std::error_code ec) { op->finish(ec); });
+                                 op_type::cached([op](std::error_code ec) { op->finish(ec); }));
     }
 
     asio::any_io_executor ex_;

@@ -1,0 +1,111 @@
+#include <redial/detail/erased_handler.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/strand.hpp>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using redial::detail::block_cache;
+
+// A freed block is handed out again for a request of the same size class.
+TEST(BlockCache, ReusesAFreedBlockOfTheSameClass) {
+    void* a = block_cache::allocate(100);
+    block_cache::deallocate(a, 100);
+    void* b = block_cache::allocate(97); // the same 16-byte class (97..112)
+    EXPECT_EQ(a, b);
+    block_cache::deallocate(b, 97);
+    block_cache::trim();
+}
+
+TEST(BlockCache, LargeRequestsBypassTheCache) {
+    void* a = block_cache::allocate(block_cache::largest + 1);
+    ASSERT_NE(a, nullptr);
+    block_cache::deallocate(a, block_cache::largest + 1);
+}
+
+// Blocks freed on another thread join that thread's lists (and are freed when it exits).
+TEST(BlockCache, BlocksMayBeFreedOnAnotherThread) {
+    std::vector<void*> blocks;
+    for (int i = 0; i < 100; ++i) {
+        blocks.push_back(block_cache::allocate(48));
+    }
+    std::thread([&] {
+        for (void* p : blocks) {
+            block_cache::deallocate(p, 48);
+        }
+    }).join();
+}
+
+TEST(ErasedHandler, CompletesThroughItsExecutorNeverInline) {
+    asio::io_context io;
+    int calls = 0;
+    std::string got;
+    redial::detail::erased_handler<std::error_code, std::string> h(
+        [&](std::error_code ec, std::string s) {
+            ++calls;
+            got = s;
+            EXPECT_FALSE(ec);
+        },
+        io.get_executor());
+    ASSERT_TRUE(h);
+    h.complete({}, "hello");
+    EXPECT_FALSE(h);
+    EXPECT_EQ(calls, 0); // posted
+    io.run();
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(got, "hello");
+}
+
+// Its fallback executor a strand: the handler runs on the strand (posted through the inner
+// io_context executor, then dispatched in).
+TEST(ErasedHandler, RunsOnAStrandFallback) {
+    asio::io_context io;
+    const auto strand = asio::make_strand(io.get_executor());
+    bool on_strand = false;
+    redial::detail::erased_handler<int> h([&](int) { on_strand = strand.running_in_this_thread(); },
+                                          strand);
+    asio::post(strand, [&] { h.complete(1); }); // completed from inside the strand itself
+    io.run();
+    EXPECT_TRUE(on_strand);
+}
+
+// Destroyed without completing (an operation abandoned at shutdown): the handler and what it
+// owns are released, not run.
+TEST(ErasedHandler, DestroyedUncompletedReleasesTheHandler) {
+    asio::io_context io;
+    auto owned = std::make_shared<int>(7);
+    std::weak_ptr<int> watch = owned;
+    bool ran = false;
+    {
+        redial::detail::erased_handler<> h([&ran, o = std::move(owned)] { ran = true; },
+                                           io.get_executor());
+        redial::detail::erased_handler<> moved = std::move(h);
+        EXPECT_FALSE(h); // NOLINT(bugprone-use-after-move): moved-from is empty
+        EXPECT_TRUE(moved);
+    }
+    EXPECT_TRUE(watch.expired());
+    io.run();
+    EXPECT_FALSE(ran);
+}
+
+// A posted completion the io_context never runs is destroyed with it.
+TEST(ErasedHandler, PendingCompletionIsDestroyedWithTheContext) {
+    auto owned = std::make_shared<int>(7);
+    std::weak_ptr<int> watch = owned;
+    {
+        asio::io_context io;
+        const auto strand = asio::make_strand(io.get_executor());
+        redial::detail::erased_handler<> h([o = std::move(owned)] {}, strand);
+        h.complete();
+    }
+    EXPECT_TRUE(watch.expired());
+}
+
+} // namespace
