@@ -2,9 +2,15 @@
 // same run, jitter beside std::mt19937_64 + a standard distribution, one machine step per
 // event, and the machine's size with each policy. Ratios are printed after the runs.
 //
-//   build/bin/redial-bench --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true
-//   (the numbers in docs/performance.md)
-//   build/bin/redial-bench --benchmark_filter=jitter
+//   build/bin/redial-bench --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+//   build/bin/redial-bench-O3 ...                 (the same source at -O3)
+//   build/bin/redial-bench --instructions=N       (under callgrind: scripts/bench-instructions.sh)
+//
+// Fairness: both sides are built from literals, then laundered (the compiler sees the whole
+// object rewritten by an asm statement it cannot look into), so no parameter is a constant on
+// either side; the object's address escapes, and every schedule (the `schedule` variant) or
+// every call (the `per_call` variant, as a driver sees a policy between attempts) clobbers
+// memory, so the state is reloaded and nothing is loop-invariant.
 
 #include <redial/core/machine.hpp>
 
@@ -13,11 +19,13 @@
 
 #include <benchmark/benchmark.h>
 #include <boost/hana/for_each.hpp>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
@@ -34,23 +42,49 @@ namespace hana = boost::hana;
 
 constexpr std::int64_t sec = 1'000'000'000;
 
+/// After this the compiler knows nothing of `v`'s contents, and its address has escaped.
+template <class T>
+T& launder(T& v) {
+    benchmark::DoNotOptimize(v);
+    T* p = &v;
+    benchmark::DoNotOptimize(p);
+    return v;
+}
+
 // Every benchmark runs whole schedules: reset(), then `schedule_length` delays, so each policy
 // grows, reaches its cap and is reset again, as in a real failing streak. Policies and their
 // baselines go through the same template, so the harness is identical on both sides.
 constexpr int schedule_length = 16;
 
-template <class P>
-void schedule(benchmark::State& state, P p) {
-    for (auto _ : state) {
-        p.reset();
-        for (int i = 0; i < schedule_length; ++i) {
-            benchmark::DoNotOptimize(p.next());
-        }
-    }
-    state.SetItemsProcessed(schedule_length * state.iterations());
+enum class variant { schedule, per_call };
+
+constexpr std::int64_t count_of(std::int64_t n) {
+    return n;
+}
+constexpr std::int64_t count_of(std::chrono::nanoseconds d) {
+    return d.count();
 }
 
-// --- hand-written baselines: what a user would write inline, without redial ------------------
+template <variant V, class State, class P>
+void run_schedules(State& state, P& p) {
+    launder(p);
+    for (auto _ : state) {
+        benchmark::ClobberMemory(); // the state is read from memory at each schedule
+        p.reset();
+        for (int i = 0; i < schedule_length; ++i) {
+            std::int64_t d = count_of(p.next()); // both sides consume an integer in a register
+            benchmark::DoNotOptimize(d);
+            if constexpr (V == variant::per_call) {
+                benchmark::ClobberMemory();
+            }
+        }
+    }
+    state.SetItemsProcessed(schedule_length * static_cast<std::int64_t>(state.iterations()));
+}
+
+// --- hand-written baselines: what a careful user writes inline, without redial ---------------
+// Each keeps the policy's guarantees (no overflow at any parameter, the cap) unless its comment
+// says otherwise, and computes its limits once, as such code would.
 
 struct splitmix {
     std::uint64_t s;
@@ -69,22 +103,26 @@ struct constant_baseline {
     std::int64_t next() { return d; }
 };
 
-struct linear_baseline {
-    std::int64_t cur = sec, step = sec, max = 30 * sec;
-    void reset() { cur = sec; }
+struct linear_baseline { // cur + step, capped; the cap is checked before the add can overflow
+    std::int64_t initial = sec, step = sec, max = 30 * sec;
+    std::int64_t limit = max - step; // above it, the next step reaches the cap
+    std::int64_t cur = initial;
+    void reset() { cur = initial; }
     std::int64_t next() {
         const std::int64_t d = cur;
-        cur = std::min(cur + step, max);
+        cur = cur > limit ? max : cur + step;
         return d;
     }
 };
 
-struct exponential_baseline { // the seeds' loop: delay = min(delay * multiplier, max)
-    std::int64_t cur = sec, max = 30 * sec;
-    void reset() { cur = sec; }
+struct exponential_baseline { // the seeds' loop: delay = min(delay · multiplier, max)
+    std::int64_t initial = sec, multiplier = 2, max = 30 * sec;
+    std::int64_t limit = max / multiplier; // above it, the product is past the cap
+    std::int64_t cur = initial;
+    void reset() { cur = initial; }
     std::int64_t next() {
         const std::int64_t d = cur;
-        cur = std::min(cur * 2, max);
+        cur = cur > limit ? max : cur * multiplier;
         return d;
     }
 };
@@ -93,7 +131,7 @@ struct decorrelated_jitter_baseline { // AWS: sleep = min(cap, U(base, 3·sleep)
     splitmix g{1};
     std::int64_t base = sec, cap = 30 * sec, sleep = sec;
     void reset() { sleep = base; }
-    std::int64_t next() {
+    std::int64_t next() { // no overflow guard: 3·sleep overflows for a cap above a third of 2^63
         const auto span = static_cast<std::uint64_t>(3 * sleep - base);
         const auto r = redial::detail::scale_draw(span, g());
         sleep = std::min(cap, base + static_cast<std::int64_t>(r));
@@ -167,7 +205,7 @@ struct jittered_constant_baseline {
 // A run-time choice between the configured schedules, written as a plain switch.
 struct configured_baseline {
     enum class kind { exponential, jittered, decorrelated };
-    kind chosen;
+    kind chosen = kind::jittered; // as the configured sample; laundered, so chosen at run time
     exponential_baseline e;
     full_jittered_exponential_baseline j;
     decorrelated_jitter_baseline d;
@@ -197,27 +235,28 @@ struct configured_baseline {
     }
 };
 
-template <class B>
-void baseline(benchmark::State& state) {
-    schedule(state, B{});
-}
+template <class B, variant V>
+struct baseline {
+    template <class State>
+    void operator()(State& state) const {
+        B b{};
+        run_schedules<V>(state, b);
+    }
+};
 
-void configured_baseline_bench(benchmark::State& state) {
-    volatile int chosen = 1; // jittered, as the configured sample: chosen at run time
-    configured_baseline b{static_cast<configured_baseline::kind>(chosen), {}, {}, {}};
-    schedule(state, b);
-}
-
-// --- the policies, from the one list ---------------------------------------------------------
-
-template <class P>
-void next_delay(benchmark::State& state) {
-    schedule(state, policy_traits<P>::make(1));
-}
+template <class P, variant V>
+struct next_delay {
+    template <class State>
+    void operator()(State& state) const {
+        P p = policy_traits<P>::make(1);
+        run_schedules<V>(state, p);
+    }
+};
 
 // --- the machine: a failing streak of 8 connects, then a stable session, per iteration ------
 // The default 5-minute give-up timeout is live (8 failures sleep 121 s, so it never fires), and
-// every decision is consumed, on both sides, so neither loop can be folded away.
+// every decision is consumed, on both sides, so neither loop can be folded away. Both sides are
+// laundered after construction and clobbered once per iteration.
 
 constexpr int machine_failures = 8;
 // Each iteration advances virtual time by an hour; both loops start over long before the
@@ -225,74 +264,171 @@ constexpr int machine_failures = 8;
 constexpr std::chrono::nanoseconds restart_after = std::chrono::hours{1'000'000};
 constexpr int machine_events = 2 * machine_failures + 2;
 
-void machine_step(benchmark::State& state) {
-    redial::reconnect_machine m;
-    redial::time_point now{};
-    redial::decision d = m.start(now);
-    const std::error_code refused = std::make_error_code(std::errc::connection_refused);
-    for (auto _ : state) {
-        for (int i = 0; i < machine_failures; ++i) {
-            d = m.on_connect_failed(now, refused);
+struct machine_step {
+    template <class State>
+    void operator()(State& state) const {
+        redial::reconnect_machine m;
+        redial::time_point now{};
+        const std::error_code refused = std::make_error_code(std::errc::connection_refused);
+        launder(m);
+        redial::decision d = m.start(now);
+        for (auto _ : state) {
+            benchmark::ClobberMemory();
+            for (int i = 0; i < machine_failures; ++i) {
+                d = m.on_connect_failed(now, refused);
+                benchmark::DoNotOptimize(d);
+                now += d.delay;
+                d = m.on_wait_done(now);
+                benchmark::DoNotOptimize(d);
+            }
+            m.on_connected(now);
+            now += 1h;
+            d = m.on_session_end(now, refused);
             benchmark::DoNotOptimize(d);
             now += d.delay;
             d = m.on_wait_done(now);
             benchmark::DoNotOptimize(d);
+            if (now.time_since_epoch() > restart_after) { // before virtual time could overflow
+                state.PauseTiming();
+                m.reset();
+                now = {};
+                d = m.start(now);
+                state.ResumeTiming();
+            }
         }
-        m.on_connected(now);
-        now += 1h;
-        d = m.on_session_end(now, refused);
-        benchmark::DoNotOptimize(d);
-        now += d.delay;
-        d = m.on_wait_done(now);
-        benchmark::DoNotOptimize(d);
-        if (now.time_since_epoch() > restart_after) { // before virtual time could overflow
-            state.PauseTiming();
-            m.reset();
-            now = {};
-            d = m.start(now);
-            state.ResumeTiming();
-        }
+        state.SetItemsProcessed(machine_events * static_cast<std::int64_t>(state.iterations()));
     }
-    state.SetItemsProcessed(machine_events * state.iterations());
+};
+
+// The same events handled by the seeds' loop body (after PR 1806), written inline, with the
+// schedule's limit computed once (as exponential_baseline).
+struct machine_step_baseline {
+    struct loop {
+        std::int64_t initial = sec, multiplier = 2, max = 30 * sec, timeout = 300 * sec;
+        std::int64_t threshold = sec;
+        std::int64_t limit = max / multiplier;
+        std::int64_t delay = initial, now = 0, retry_start = 0;
+        std::optional<std::error_code> last;
+    };
+    template <class State>
+    void operator()(State& state) const {
+        loop s;
+        const std::error_code refused = std::make_error_code(std::errc::connection_refused);
+        launder(s);
+        // Sleep the current delay, escalate it, and check the window before the next attempt.
+        auto back_off = [&] {
+            std::int64_t d = s.delay;
+            s.delay = s.delay > s.limit ? s.max : s.delay * s.multiplier;
+            benchmark::DoNotOptimize(d);
+            s.now += d;
+            bool give_up = s.timeout != 0 && s.now - s.retry_start > s.timeout;
+            benchmark::DoNotOptimize(give_up);
+        };
+        for (auto _ : state) {
+            benchmark::ClobberMemory();
+            for (int i = 0; i < machine_failures; ++i) {
+                s.last = refused;
+                back_off();
+            }
+            const std::int64_t connected_at = s.now;
+            s.now += 3600 * sec;
+            if (s.now - connected_at >= s.threshold) { // stable: reset delay, window, last error
+                s.delay = s.initial;
+                s.retry_start = s.now;
+                s.last.reset();
+            } else {
+                s.last = refused;
+            }
+            back_off();
+            benchmark::DoNotOptimize(s.last);
+            if (s.now > restart_after.count()) {
+                state.PauseTiming();
+                s.now = s.retry_start = 0;
+                state.ResumeTiming();
+            }
+        }
+        state.SetItemsProcessed(machine_events * static_cast<std::int64_t>(state.iterations()));
+    }
+};
+
+// --- registration: one list for Google Benchmark and for the instruction counts --------------
+
+/// Runs a body a fixed number of iterations (under callgrind: --instructions=N).
+class fixed_loop {
+public:
+    explicit fixed_loop(std::uint64_t n) : n_(n) {}
+    struct [[gnu::unused]] value {}; // as benchmark::State's: `for (auto _ : state)` is no warning
+    struct iterator {
+        std::uint64_t left;
+        bool operator!=(const iterator& o) const { return left != o.left; }
+        void operator++() { --left; }
+        value operator*() const { return {}; }
+    };
+    iterator begin() const { return {n_}; }
+    iterator end() const { return {0}; }
+    [[nodiscard]] std::uint64_t iterations() const { return n_; }
+    void PauseTiming() {}
+    void ResumeTiming() {}
+    void SetItemsProcessed(std::int64_t) {}
+
+private:
+    std::uint64_t n_;
+};
+
+struct entry {
+    std::string name;
+    int items; // delays or events per iteration
+    void (*timed)(benchmark::State&);
+    void (*counted)(fixed_loop&);
+};
+
+template <class Body>
+entry make_entry(std::string name, int items) {
+    return {std::move(name), items, [](benchmark::State& s) { Body{}(s); },
+            [](fixed_loop& s) { Body{}(s); }};
 }
 
-// The same events handled by the seeds' loop body (after PR 1806), written inline.
-void machine_step_baseline(benchmark::State& state) {
-    std::int64_t delay = sec, max = 30 * sec, now = 0, retry_start = 0, timeout = 300 * sec;
-    std::optional<std::error_code> last;
-    const std::error_code refused = std::make_error_code(std::errc::connection_refused);
-    // Sleep the current delay, escalate it, and check the window before the next attempt.
-    auto back_off = [&] {
-        std::int64_t d = delay;
-        delay = std::min(delay * 2, max);
-        benchmark::DoNotOptimize(d);
-        now += d;
-        bool give_up = timeout != 0 && now - retry_start > timeout;
-        benchmark::DoNotOptimize(give_up);
+template <variant V>
+void add_variant(std::vector<entry>& out, std::vector<std::string>& policies) {
+    const std::string suffix = V == variant::per_call ? "/per_call" : "";
+    const std::map<std::string, entry (*)(std::string, int)> baselines{
+        {"constant", make_entry<baseline<constant_baseline, V>>},
+        {"linear", make_entry<baseline<linear_baseline, V>>},
+        {"exponential", make_entry<baseline<exponential_baseline, V>>},
+        {"decorrelated_jitter", make_entry<baseline<decorrelated_jitter_baseline, V>>},
+        {"jittered_exponential", make_entry<baseline<jittered_exponential_baseline, V>>},
+        {"full_jittered_exponential", make_entry<baseline<full_jittered_exponential_baseline, V>>},
+        {"jittered_constant", make_entry<baseline<jittered_constant_baseline, V>>},
+        {"configured", make_entry<baseline<configured_baseline, V>>},
     };
-    for (auto _ : state) {
-        for (int i = 0; i < machine_failures; ++i) {
-            last = refused;
-            back_off();
+    // Each baseline is registered right after its policy, so both see the same machine state;
+    // run with --benchmark_enable_random_interleaving=true for the numbers of record.
+    hana::for_each(redial::test::backoff_policies, [&](auto t) {
+        using P = typename decltype(t)::type;
+        const std::string name = policy_traits<P>::name;
+        if (V == variant::schedule) {
+            policies.push_back(name);
         }
-        const std::int64_t connected_at = now;
-        now += 3600 * sec;
-        if (now - connected_at >= sec) { // stable: reset delay, window and last error
-            delay = sec;
-            retry_start = now;
-            last.reset();
-        } else {
-            last = refused;
+        out.push_back(make_entry<next_delay<P, V>>(name + suffix, schedule_length));
+        if (auto b = baselines.find(name); b != baselines.end()) {
+            out.push_back(b->second(name + "_baseline" + suffix, schedule_length));
         }
-        back_off();
-        benchmark::DoNotOptimize(last);
-        if (now > restart_after.count()) {
-            state.PauseTiming();
-            now = retry_start = 0;
-            state.ResumeTiming();
-        }
+    });
+    if (V == variant::schedule) {
+        out.push_back(make_entry<baseline<decorrelated_jitter_mt19937_baseline, V>>(
+            "decorrelated_jitter_mt19937_baseline", schedule_length));
+        out.push_back(make_entry<baseline<jittered_exponential_mt19937_baseline, V>>(
+            "jittered_exponential_mt19937_baseline", schedule_length));
     }
-    state.SetItemsProcessed(machine_events * state.iterations());
+}
+
+std::vector<entry> all_benchmarks(std::vector<std::string>& policies) {
+    std::vector<entry> out;
+    add_variant<variant::schedule>(out, policies);
+    add_variant<variant::per_call>(out, policies);
+    out.push_back(make_entry<machine_step>("machine_step", machine_events));
+    out.push_back(make_entry<machine_step_baseline>("machine_step_baseline", machine_events));
+    return out;
 }
 
 // --- ratios ---------------------------------------------------------------------------------
@@ -300,30 +436,43 @@ void machine_step_baseline(benchmark::State& state) {
 // Per delay (or event), the minimum over repetitions of each benchmark: noise only adds time.
 class ratio_table {
 public:
+    explicit ratio_table(const std::vector<entry>& all) {
+        for (const entry& e : all) {
+            items_[e.name] = e.items;
+        }
+    }
+
     void observe(const benchmark::BenchmarkReporter::Run& r) {
         if (r.error_occurred || r.run_type != benchmark::BenchmarkReporter::Run::RT_Iteration) {
             return;
         }
-        const double per_item =
-            r.GetAdjustedRealTime() * (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) /
-            (r.run_name.function_name.starts_with("machine") ? machine_events : schedule_length);
-        auto [it, fresh] = ns_.try_emplace(r.run_name.function_name, per_item);
+        const std::string name = r.run_name.function_name;
+        const auto items = items_.find(name);
+        if (items == items_.end()) {
+            return;
+        }
+        const double per_item = r.GetAdjustedRealTime() *
+                                (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) / items->second;
+        auto [it, fresh] = ns_.try_emplace(name, per_item);
         if (!fresh && per_item < it->second) {
             it->second = per_item;
         }
     }
 
     void print(std::FILE* out, const std::vector<std::string>& policies) const {
-        std::fprintf(out, "\n%-28s %10s %10s %8s  %s\n", "policy", "ns/delay", "baseline", "ratio",
-                     "target");
-        for (const std::string& name : policies) {
-            row(out, name, name + "_baseline", "<= 1.10");
+        for (const char* suffix : {"", "/per_call"}) {
+            std::fprintf(out, "\n%-36s %10s %10s %8s  %s\n",
+                         *suffix != 0 ? "policy (clobbered per call)" : "policy (per schedule)",
+                         "ns/delay", "baseline", "ratio", "target");
+            for (const std::string& name : policies) {
+                row(out, name + suffix, name + "_baseline" + suffix, "<= 1.10");
+            }
         }
-        std::fprintf(out, "\n%-28s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay",
+        std::fprintf(out, "\n%-36s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay",
                      "mt19937", "speedup", "target");
         speedup(out, "decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", ">= 2.0");
         speedup(out, "full_jittered_exponential", "jittered_exponential_mt19937_baseline", "");
-        std::fprintf(out, "\n%-28s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
+        std::fprintf(out, "\n%-36s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
         row(out, "machine_step", "machine_step_baseline", "");
     }
 
@@ -333,18 +482,19 @@ private:
     }
     void row(std::FILE* out, const std::string& a, const std::string& b, const char* target) const {
         if (have(a, b)) {
-            std::fprintf(out, "%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
+            std::fprintf(out, "%-36s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
                          ns_.at(a) / ns_.at(b), target);
         }
     }
     void speedup(std::FILE* out, const std::string& a, const std::string& b,
                  const char* target) const {
         if (have(b, a)) {
-            std::fprintf(out, "%-28s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
+            std::fprintf(out, "%-36s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
                          ns_.at(b) / ns_.at(a), target);
         }
     }
 
+    std::map<std::string, int> items_;
     std::map<std::string, double> ns_;
 };
 
@@ -354,38 +504,67 @@ void print_size(std::FILE* out, const char* b, const char* s) {
                  sizeof(redial::basic_reconnect_machine<B, S>));
 }
 
+// Under callgrind, each body runs `n` and then 2·n iterations, each run's instructions dumped
+// under the label "redial-bench|<name>|<items per iteration>|<iterations>";
+// scripts/bench-instructions.sh takes the difference, so set-up and tear-down cancel out.
+int count_instructions(const std::vector<entry>& all, std::string_view filter, std::uint64_t n) {
+    if (RUNNING_ON_VALGRIND == 0) {
+        std::fprintf(stderr, "redial-bench: --instructions needs callgrind: run it through "
+                             "scripts/bench-instructions.sh\n");
+        return 2;
+    }
+    for (const entry& e : all) {
+        if (!filter.empty() && e.name.find(filter) == std::string::npos) {
+            continue;
+        }
+        for (const std::uint64_t iterations : {n, 2 * n}) {
+            fixed_loop loop{iterations};
+            const std::string label = "redial-bench|" + e.name + "|" + std::to_string(e.items) +
+                                      "|" + std::to_string(iterations);
+            CALLGRIND_ZERO_STATS;
+            e.counted(loop);
+            CALLGRIND_DUMP_STATS_AT(label.c_str());
+        }
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    // Each baseline is registered right after its policy, so both see the same machine state;
-    // run with --benchmark_enable_random_interleaving=true for the numbers of record.
-    const std::map<std::string, void (*)(benchmark::State&)> baselines{
-        {"constant", baseline<constant_baseline>},
-        {"linear", baseline<linear_baseline>},
-        {"exponential", baseline<exponential_baseline>},
-        {"decorrelated_jitter", baseline<decorrelated_jitter_baseline>},
-        {"jittered_exponential", baseline<jittered_exponential_baseline>},
-        {"full_jittered_exponential", baseline<full_jittered_exponential_baseline>},
-        {"jittered_constant", baseline<jittered_constant_baseline>},
-        {"configured", configured_baseline_bench},
-    };
     std::vector<std::string> policies;
-    hana::for_each(redial::test::backoff_policies, [&](auto t) {
-        using P = typename decltype(t)::type;
-        const std::string name = policy_traits<P>::name;
-        policies.push_back(name);
-        benchmark::RegisterBenchmark(name.c_str(), next_delay<P>);
-        if (auto b = baselines.find(name); b != baselines.end()) {
-            benchmark::RegisterBenchmark((name + "_baseline").c_str(), b->second);
-        }
-    });
-    benchmark::RegisterBenchmark("decorrelated_jitter_mt19937_baseline",
-                                 baseline<decorrelated_jitter_mt19937_baseline>);
-    benchmark::RegisterBenchmark("jittered_exponential_mt19937_baseline",
-                                 baseline<jittered_exponential_mt19937_baseline>);
-    benchmark::RegisterBenchmark("machine_step", machine_step);
-    benchmark::RegisterBenchmark("machine_step_baseline", machine_step_baseline);
+    const std::vector<entry> all = all_benchmarks(policies);
 
+    // --instructions=N [--filter=S]: the fixed-iteration runs for callgrind, nothing else.
+    constexpr std::string_view instructions_flag = "--instructions=";
+    constexpr std::string_view filter_flag = "--filter=";
+    std::optional<std::uint64_t> instructions;
+    std::string_view filter;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a.starts_with(instructions_flag)) {
+            const std::string value{a.substr(instructions_flag.size())};
+            char* end = nullptr;
+            const unsigned long long n = std::strtoull(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0' || n == 0 || n > 100'000'000 || value[0] == '-') {
+                std::fprintf(stderr,
+                             "redial-bench: invalid --instructions \"%s\": want a count of "
+                             "iterations from 1 to 100000000\n",
+                             redial::detail::escape(value, false).c_str());
+                return 2;
+            }
+            instructions = n;
+        } else if (a.starts_with(filter_flag)) {
+            filter = a.substr(filter_flag.size());
+        }
+    }
+    if (instructions) {
+        return count_instructions(all, filter, *instructions);
+    }
+
+    for (const entry& e : all) {
+        benchmark::RegisterBenchmark(e.name.c_str(), e.timed);
+    }
     const std::string_view format = redial::bench::output_format(argc, argv);
     std::FILE* const tables = redial::bench::table_stream(format);
     benchmark::Initialize(&argc, argv);
@@ -402,7 +581,7 @@ int main(int argc, char** argv) {
         print_size<redial::exponential_backoff, S>(tables, "exponential", policy_traits<S>::name);
     });
     std::fflush(tables);
-    ratio_table ratios;
+    ratio_table ratios{all};
     redial::bench::observing_reporter reporter(
         format, [&](const benchmark::BenchmarkReporter::Run& r) { ratios.observe(r); });
     benchmark::RunSpecifiedBenchmarks(&reporter);

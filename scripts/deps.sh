@@ -2,7 +2,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
 redial_packages=(cmake ninja-build g++ clang-16 clang-tidy-16 libclang-rt-16-dev ccache
     clang-format-16 pkg-config libasio-dev libboost-dev librange-v3-dev libgtest-dev libgmock-dev
-    libbenchmark-dev libssl-dev openssl)
+    libbenchmark-dev libssl-dev openssl valgrind)
 
 redial_install_deps() {
     local missing=()

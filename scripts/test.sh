@@ -14,6 +14,9 @@ redial_build
 (cd build && ctest --output-on-failure --parallel "$(nproc)") 2>&1 | tee build/ctest.log
 main=$(grep -oE 'out of [0-9]+' build/ctest.log | tail -n 1 | grep -oE '[0-9]+')
 
+echo "== compile time: README example vs plain asio, policy headers, redial.hpp (short mode)"
+scripts/compile-time.sh --quick
+
 echo "== clang 16: the same tests built with the second compiler"
 redial_build_clang
 (cd build-clang && ctest --output-on-failure --parallel "$(nproc)") 2>&1 | tee build-clang/ctest.log

@@ -24,24 +24,17 @@ public:
         : initial_(detail::require_positive("exponential_backoff initial", initial)), max_(max),
           current_(initial),
           multiplier_(detail::require_at_least("exponential_backoff multiplier", multiplier, 1.0)),
-          integral_multiplier_(integral(multiplier)) {
+          integral_multiplier_(integral(multiplier)), limit_(limit(max, integral_multiplier_)) {
         detail::require_not_above("exponential_backoff initial", initial, "max", max);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         const std::chrono::nanoseconds d = current_;
-        if (current_ < max_) {
-            // Integral multipliers stay exact in integers; doubles lose digits past 2^53 ns.
-            std::chrono::nanoseconds grown = integral_multiplier_ != 0
-                                                 ? detail::sat_mul(current_, integral_multiplier_)
-                                                 : detail::sat_mul(current_, multiplier_);
-            // A fractional step can round back to where it was (1ns × 1.4): grow by at least
-            // a nanosecond, so the schedule never stalls below its cap.
-            if (integral_multiplier_ == 0 && grown <= current_) {
-                grown = detail::sat_add(current_, std::chrono::nanoseconds{1});
-            }
-            current_ = grown < max_ ? grown : max_;
-        }
+        // Past limit_ (max / m) an integral multiplier reaches the cap, so most steps of a
+        // failing streak are one compare and one select; below it the product is at most max
+        // and needs no overflow check. A fractional multiplier's limit is the largest duration:
+        // every step is grown (and capped) in grow().
+        current_ = current_ > limit_ ? max_ : grow();
         return d;
     }
     void reset() noexcept { current_ = initial_; }
@@ -53,6 +46,32 @@ public:
     friend bool operator==(const exponential_backoff&, const exponential_backoff&) = default;
 
 private:
+    // At or below limit_. Integral multipliers stay exact in integers; a fractional one is
+    // applied in doubles (which lose digits past 2^53 ns), saturating and capped here.
+    [[nodiscard]] std::chrono::nanoseconds grow() const noexcept {
+        if (integral_multiplier_ != 0) [[likely]] {
+            return current_ * integral_multiplier_;
+        }
+        return grow_fractional();
+    }
+    // Out of line, so the integral step stays small enough to unroll at -O3.
+    [[nodiscard]] [[gnu::noinline]] std::chrono::nanoseconds grow_fractional() const noexcept {
+        if (current_ >= max_) {
+            return max_;
+        }
+        std::chrono::nanoseconds grown = detail::sat_mul(current_, multiplier_);
+        // A fractional step can round back to where it was (1ns × 1.4): grow by at least a
+        // nanosecond, so the schedule never stalls below its cap.
+        if (grown <= current_) {
+            grown = detail::sat_add(current_, std::chrono::nanoseconds{1});
+        }
+        return grown < max_ ? grown : max_;
+    }
+
+    static constexpr std::chrono::nanoseconds limit(std::chrono::nanoseconds max,
+                                                    std::int64_t integral_multiplier) noexcept {
+        return integral_multiplier != 0 ? max / integral_multiplier : detail::ns_max;
+    }
     static constexpr std::int64_t integral(double m) noexcept {
         return m <= 1e9 && static_cast<double>(static_cast<std::int64_t>(m)) == m
                    ? static_cast<std::int64_t>(m)
@@ -64,6 +83,9 @@ private:
     std::chrono::nanoseconds current_{initial_};
     double multiplier_{2.0};
     std::int64_t integral_multiplier_{2}; // 0: use multiplier_
+    // The largest delay an integral multiplier grows without reaching the cap (max / m); the
+    // largest duration for a fractional one, whose every step goes through grow().
+    std::chrono::nanoseconds limit_{limit(max_, integral_multiplier_)};
 };
 
 static_assert(backoff_policy<exponential_backoff>);

@@ -3,9 +3,7 @@
 
 #include <redial/backoff/concept.hpp>
 #include <redial/detail/check.hpp>
-#include <redial/detail/saturate.hpp>
 
-#include <algorithm>
 #include <chrono>
 
 namespace redial {
@@ -21,13 +19,15 @@ public:
                    std::chrono::nanoseconds max)
         : initial_(detail::require_positive("linear_backoff initial", initial)),
           step_(detail::require_non_negative("linear_backoff step", step)), max_(max),
-          current_(initial) {
+          limit_(max - step), current_(initial) {
         detail::require_not_above("linear_backoff initial", initial, "max", max);
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         const std::chrono::nanoseconds d = current_;
-        current_ = std::min(max_, detail::sat_add(current_, step_));
+        // Above limit_ one more step reaches the cap, so the add below never overflows: a
+        // compare and a select, where a saturating add per call costs an overflow check too.
+        current_ = current_ > limit_ ? max_ : current_ + step_;
         return d;
     }
     void reset() noexcept { current_ = initial_; }
@@ -42,6 +42,7 @@ private:
     std::chrono::nanoseconds initial_{std::chrono::seconds{1}};
     std::chrono::nanoseconds step_{std::chrono::seconds{1}};
     std::chrono::nanoseconds max_{std::chrono::seconds{30}};
+    std::chrono::nanoseconds limit_{max_ - step_}; // max - step: no overflow, max > 0 <= step
     std::chrono::nanoseconds current_{initial_};
 };
 

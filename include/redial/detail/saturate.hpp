@@ -77,6 +77,17 @@ constexpr std::uint64_t scale_draw(std::uint64_t span, std::uint64_t draw) noexc
     return static_cast<std::uint64_t>((static_cast<uint128>(span) * draw) >> 64);
 }
 
+/// min(a, b) as a conditional move, for a random operand a compiler would otherwise branch on
+/// (GCC 12 does when the result is stored to memory next to a second limit).
+inline std::int64_t min_no_branch(std::int64_t a, std::int64_t b) noexcept {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __asm__("cmpq %[b], %[a]\n\tcmovgq %[b], %[a]" : [a] "+r"(a) : [b] "r"(b) : "cc");
+    return a;
+#else
+    return a < b ? a : b;
+#endif
+}
+
 /// d * f for a non-negative finite factor, rounded to the nearest nanosecond, saturating.
 constexpr ns sat_mul(ns d, double f) noexcept {
     return from_double(static_cast<double>(d.count()) * f);
