@@ -558,12 +558,17 @@ TEST(Machine, RestartIntensityCountsDropsWithinItsWindow) {
 
 struct expected_layout {
     redial::exponential_backoff backoff;
-    machine_options options;
-    redial::time_point window_start, connected_at;
+    std::chrono::nanoseconds timeout;
+    std::uint64_t attempt_limit;
+    redial::time_point window_start, deadline, connected_at;
     std::uint64_t attempts;
     std::optional<std::error_code> last_error;
     std::uint8_t state, verdict, reason;
+    bool clip;
 };
+// The options are kept unpacked (the clip flag in the tail padding), so the precomputed
+// deadline costs no bytes over a stored machine_options.
+static_assert(sizeof(expected_layout) == sizeof(redial::exponential_backoff) + 8 * 10);
 static_assert(
     sizeof(redial::basic_reconnect_machine<redial::exponential_backoff, redial::always_stable>) ==
         sizeof(expected_layout),

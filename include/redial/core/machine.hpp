@@ -13,6 +13,7 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,6 +78,13 @@ enum class give_up_reason : std::uint8_t {
 };
 
 namespace detail {
+/// The exception for an event that does not fit the machine's state (a driver bug), out of line
+/// so the events' hot paths need no stack frame for building the message.
+[[noreturn]] [[gnu::cold]] [[gnu::noinline]] inline void throw_misplaced_event(const char* event) {
+    throw std::logic_error(std::string("redial: ") + event +
+                           " does not fit the machine's current state");
+}
+
 /// Text of an error for the give-up message: anything with message() (std::error_code),
 /// what() (exceptions), or convertible to a string_view.
 template <class Error>
@@ -126,11 +134,14 @@ public:
     explicit basic_reconnect_machine(Backoff backoff, Stability stability = Stability{},
                                      machine_options options = {}, Terminal terminal = Terminal{})
         : backoff_(std::move(backoff)), stability_(std::move(stability)),
-          terminal_(std::move(terminal)), options_(options) {
-        detail::require_non_negative("backoff-timeout", options_.give_up_timeout);
+          terminal_(std::move(terminal)), timeout_(options.give_up_timeout),
+          attempt_limit_(options.max_attempts == 0 ? std::numeric_limits<std::uint64_t>::max()
+                                                   : options.max_attempts),
+          clip_(options.clip_to_deadline && options.give_up_timeout.count() != 0) {
+        detail::require_non_negative("backoff-timeout", options.give_up_timeout);
         if constexpr (has_max_hold_down<Stability>) {
             const std::chrono::nanoseconds most{stability_.max_hold_down()};
-            const std::chrono::nanoseconds timeout = options_.give_up_timeout;
+            const std::chrono::nanoseconds timeout = timeout_;
             if (timeout.count() != 0 && timeout <= most) {
                 throw config_error("backoff-timeout", format_duration(timeout),
                                    "must be 0 (never give up) or longer than the stability "
@@ -147,7 +158,7 @@ public:
     /// The first attempt is immediate; the retry window starts now.
     decision start(time_point now) {
         expect(machine_state::idle, "start");
-        window_start_ = now;
+        open_window(now);
         attempts_ = 1;
         state_ = machine_state::connecting;
         return decision::connect();
@@ -185,7 +196,7 @@ public:
         }
         if (last_verdict_ == verdict::stable) {
             backoff_.reset();
-            window_start_ = now;
+            open_window(now);
             attempts_ = 0;
             last_error_.reset();
         } else {
@@ -199,9 +210,9 @@ public:
     /// the first sleep was: a give-up needs a failure to report.
     decision on_wait_done(time_point now) {
         expect(machine_state::waiting, "on_wait_done");
-        const std::chrono::nanoseconds timeout = options_.give_up_timeout;
-        if (timeout.count() != 0 && attempts_ != 0 &&
-            detail::elapsed(window_start_, now) > timeout) {
+        // now > deadline_ is elapsed(window_start_, now) > timeout without the subtraction:
+        // the deadline saturates, and is time_point::max() when there is no timeout.
+        if (now > deadline_ && attempts_ != 0) { // the rare test second
             return give_up(give_up_reason::timeout);
         }
         ++attempts_;
@@ -215,7 +226,7 @@ public:
     decision on_wake(time_point now) {
         expect(machine_state::waiting, "on_wake");
         backoff_.reset();
-        window_start_ = now;
+        open_window(now);
         attempts_ = 0;
         last_error_.reset();
         if constexpr (has_hold_down<Stability>) {
@@ -252,7 +263,11 @@ public:
     /// When the current failing streak began.
     [[nodiscard]] time_point window_start() const noexcept { return window_start_; }
     [[nodiscard]] give_up_reason reason() const noexcept { return reason_; }
-    [[nodiscard]] const machine_options& options() const noexcept { return options_; }
+    /// The options as given (a max_attempts of 0 still reads 0).
+    [[nodiscard]] machine_options options() const noexcept {
+        const bool unlimited = attempt_limit_ == std::numeric_limits<std::uint64_t>::max();
+        return {timeout_, unlimited ? 0 : attempt_limit_, clip_};
+    }
     [[nodiscard]] const Backoff& backoff() const noexcept { return backoff_; }
     [[nodiscard]] const Stability& stability() const noexcept { return stability_; }
 
@@ -263,7 +278,7 @@ public:
         case give_up_reason::none:
             return {};
         case give_up_reason::timeout:
-            s = "reconnect timed out after " + format_duration(options_.give_up_timeout);
+            s = "reconnect timed out after " + format_duration(timeout_);
             break;
         case give_up_reason::attempts:
             s = "reconnect gave up after " + std::to_string(attempts_) +
@@ -276,8 +291,8 @@ public:
             if constexpr (has_hold_down<Stability>) {
                 s = "reconnect gave up " + format_duration(held_.after) +
                     " into the retry window: suppressed as flapping for another " +
-                    format_duration(held_.hold) + ", past the " +
-                    format_duration(options_.give_up_timeout) + " give-up timeout";
+                    format_duration(held_.hold) + ", past the " + format_duration(timeout_) +
+                    " give-up timeout";
             }
             break;
         }
@@ -290,9 +305,13 @@ public:
 private:
     void expect(machine_state s, const char* event) const {
         if (state_ != s) {
-            throw std::logic_error(std::string("redial: ") + event +
-                                   " does not fit the machine's current state");
+            detail::throw_misplaced_event(event);
         }
+    }
+
+    void open_window(time_point now) noexcept {
+        window_start_ = now;
+        deadline_ = timeout_.count() == 0 ? time_point::max() : detail::sat_add(now, timeout_);
     }
 
     decision give_up(give_up_reason r) noexcept {
@@ -303,38 +322,37 @@ private:
 
     // The shared escalating sleep after a failed connect, a flap, or a stable drop.
     decision back_off(time_point now) {
-        if (options_.max_attempts != 0 && attempts_ >= options_.max_attempts) {
+        if (attempts_ >= attempt_limit_) {
             return give_up(give_up_reason::attempts);
         }
         std::chrono::nanoseconds delay = backoff_.next();
-        delay = delay.count() < 0 ? std::chrono::nanoseconds{0} : delay; // a user policy's slip
-        std::chrono::nanoseconds hold{0};
-        if constexpr (has_hold_down<Stability>) {
-            hold = stability_.hold_down(now);
-            delay = hold > delay ? hold : delay;
+        if constexpr (!promises_nonnegative_delays<Backoff>) {
+            delay = delay.count() < 0 ? std::chrono::nanoseconds{0} : delay; // a user's slip
         }
-        const std::chrono::nanoseconds timeout = options_.give_up_timeout;
-        if (timeout.count() != 0) {
-            const std::chrono::nanoseconds left =
-                detail::sat_sub(timeout, detail::elapsed(window_start_, now));
+        if constexpr (has_hold_down<Stability>) {
+            const std::chrono::nanoseconds hold = stability_.hold_down(now);
+            delay = hold > delay ? hold : delay;
             // A hold-down that outlasts the window: no attempt can be made in time, so give up
             // now instead of sleeping the hold-down first. Never clipped: it would attempt
             // while still suppressed.
-            if (hold.count() > 0 && hold > left) {
-                if constexpr (has_hold_down<Stability>) {
-                    held_ = {detail::elapsed(window_start_, now), hold};
-                }
+            if (hold.count() > 0 && timeout_.count() != 0 && hold > time_left(now)) {
+                held_ = {detail::elapsed(window_start_, now), hold};
                 return give_up(give_up_reason::held_down);
             }
-            if (options_.clip_to_deadline) {
-                if (left.count() <= 0) {
-                    return give_up(give_up_reason::timeout);
-                }
-                delay = left < delay ? left : delay;
+        }
+        if (clip_) { // only with a timeout
+            const std::chrono::nanoseconds left = time_left(now);
+            if (left.count() <= 0) {
+                return give_up(give_up_reason::timeout);
             }
+            delay = left < delay ? left : delay;
         }
         state_ = machine_state::waiting;
         return decision::wait(delay);
+    }
+
+    [[nodiscard]] std::chrono::nanoseconds time_left(time_point now) const noexcept {
+        return detail::sat_sub(timeout_, detail::elapsed(window_start_, now));
     }
 
     [[no_unique_address]] Backoff backoff_;
@@ -349,14 +367,17 @@ private:
     [[no_unique_address]] Terminal terminal_;
     [[no_unique_address]] std::conditional_t<has_hold_down<Stability>, held_down_at, no_hold_down>
         held_;
-    machine_options options_;
+    std::chrono::nanoseconds timeout_;
+    std::uint64_t attempt_limit_; // max_attempts, or the largest count for unlimited
     time_point window_start_{};
+    time_point deadline_{time_point::max()}; // window_start_ + timeout_, saturated
     time_point connected_at_{};
     std::uint64_t attempts_{0};
     std::optional<Error> last_error_;
     machine_state state_{machine_state::idle};
     verdict last_verdict_{verdict::stable};
     give_up_reason reason_{give_up_reason::none};
+    bool clip_; // clip_to_deadline with a timeout
 };
 
 /// The seeds' machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
