@@ -2,9 +2,11 @@
 // descriptors are its own):
 //
 //  1. flap: a server that accepts and closes every connection at once, for --seconds (10):
-//     attempts made and the client's CPU time, beside the seeds' bug (a loop that reconnects
-//     without sleeping) run for 1 s.
-//  2. allocations per real connect attempt (--attempts, 2,000, after 200 to warm up),
+//     attempts made and the client's CPU time, beside a correct hand-written asio loop with the
+//     same rule (1 s doubling to 30 s, a session under 1 s is a flap) for as long, and the
+//     seeds' bug (a loop that reconnects without sleeping) run for 1 s.
+//  2. allocations and client CPU per real connect attempt (--attempts, 2,000, after 200 to
+//     warm up),
 //     counted at the allocator (alloc_count.hpp), for a refused connect (nothing listens) and
 //     for a connect the server accepts and closes, each followed by a 100 us backoff: a
 //     reconnector beside a hand-written asio loop doing the same (socket, connect timeout
@@ -33,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -150,10 +153,58 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
         const double cpu0 = cpu_seconds();
         io.run_for(seconds);
         const double cpu = cpu_seconds() - cpu0;
-        std::printf("flap, redial (1s x2 to 30s):     %6.1f s  attempts %8llu  client CPU "
+        std::printf("flap, redial (1s x2 to 30s):       %6.1f s  attempts %8llu  client CPU "
                     "%.3f s = %.3f%% of wall (goal < 1%%)\n",
                     static_cast<double>(seconds.count()), static_cast<unsigned long long>(attempts),
                     cpu, 100.0 * cpu / static_cast<double>(seconds.count()));
+    }
+
+    // The seeds' rule, hand-written with plain asio: connect, read until the peer closes, judge
+    // the session on its uptime (a flap below 1 s escalates, a stable one resets), sleep.
+    {
+        asio::io_context io;
+        tcp::socket s{io};
+        asio::steady_timer sleep{io};
+        std::array<char, 512> buffer{};
+        std::uint64_t hand_attempts = 0;
+        auto delay = std::chrono::nanoseconds{1s};
+        wall::time_point connected_at{};
+        std::function<void()> connect;
+        const auto back_off = [&] {
+            sleep.expires_after(delay);
+            delay = std::min<std::chrono::nanoseconds>(delay * 2, 30s);
+            sleep.async_wait([&](std::error_code ec) {
+                if (!ec) {
+                    connect();
+                }
+            });
+        };
+        connect = [&] {
+            ++hand_attempts;
+            s = tcp::socket{io};
+            s.async_connect({asio::ip::address_v4::loopback(), port}, [&](std::error_code ec) {
+                if (ec) {
+                    back_off();
+                    return;
+                }
+                connected_at = wall::now();
+                s.async_read_some(asio::buffer(buffer), [&](std::error_code, std::size_t) {
+                    if (wall::now() - connected_at >= 1s) {
+                        delay = 1s; // stable: reset, then sleep the initial delay
+                    }
+                    back_off();
+                });
+            });
+        };
+        connect();
+        const double cpu0 = cpu_seconds();
+        io.run_for(seconds);
+        const double cpu = cpu_seconds() - cpu0;
+        std::printf("flap, hand-written, the same rule: %6.1f s  attempts %8llu  client CPU "
+                    "%.3f s = %.3f%% of wall\n",
+                    static_cast<double>(seconds.count()),
+                    static_cast<unsigned long long>(hand_attempts), cpu,
+                    100.0 * cpu / static_cast<double>(seconds.count()));
     }
 
     // The seeds' bug, hand-written: reconnect the moment the session ends, no sleep.
@@ -178,7 +229,7 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
         const double cpu0 = cpu_seconds();
         io.run_for(1s);
         const double cpu = cpu_seconds() - cpu0;
-        std::printf("flap, the seeds' bug (no sleep):    1.0 s  attempts %8llu  client CPU "
+        std::printf("flap, the seeds' bug (no sleep):      1.0 s  attempts %8llu  client CPU "
                     "%.3f s = %.1f%% of wall\n",
                     static_cast<unsigned long long>(bug_attempts), cpu, 100.0 * cpu);
     }
@@ -193,17 +244,26 @@ struct attempt_meter {
     std::uint64_t seen = 0;
     std::uint64_t at_start = 0;
     std::uint64_t at_end = 0;
+    double cpu_start = 0;
+    double cpu_end = 0;
     void on_attempt() {
         ++seen;
         if (seen == warm) {
             at_start = redial_bench::allocations();
+            cpu_start = cpu_seconds();
         } else if (seen == warm + attempts) {
             at_end = redial_bench::allocations();
+            cpu_end = cpu_seconds();
             io->stop();
         }
     }
-    [[nodiscard]] double per_attempt() const {
-        return static_cast<double>(at_end - at_start) / static_cast<double>(attempts);
+    struct result {
+        double allocations;
+        double cpu_us; // the client's user + system CPU per attempt, syscalls included
+    };
+    [[nodiscard]] result per_attempt() const {
+        const auto n = static_cast<double>(attempts);
+        return {static_cast<double>(at_end - at_start) / n, (cpu_end - cpu_start) * 1e6 / n};
     }
 };
 
@@ -214,7 +274,7 @@ struct meter_observer {
 
 constexpr auto alloc_backoff = 100us;
 
-double redial_allocations(unsigned short port, std::uint64_t attempts) {
+attempt_meter::result redial_allocations(unsigned short port, std::uint64_t attempts) {
     asio::io_context io;
     attempt_meter meter{&io, 200, attempts};
     redial::tcp_reconnector<redial::constant_backoff, redial::uptime_threshold, meter_observer> r{
@@ -235,7 +295,7 @@ double redial_allocations(unsigned short port, std::uint64_t attempts) {
 
 // The same cycle by hand, on the io_context's own executor: connect with a timeout, read until
 // the peer closes, sleep, again.
-double hand_allocations(unsigned short port, std::uint64_t attempts) {
+attempt_meter::result hand_allocations(unsigned short port, std::uint64_t attempts) {
     asio::io_context io;
     attempt_meter meter{&io, 200, attempts};
     tcp::socket socket{io};
@@ -289,14 +349,18 @@ double hand_allocations(unsigned short port, std::uint64_t attempts) {
 
 void allocation_benchmark(unsigned short port, std::uint64_t attempts) {
     // Refused: nothing listens on `port`. Accepted: a server that closes every connection.
-    std::printf("allocations per connect attempt (%llu attempts, 100 us backoff, loopback):\n",
+    std::printf("per connect attempt (%llu attempts, 100 us backoff, loopback): allocations, "
+                "client CPU\n",
                 static_cast<unsigned long long>(attempts));
-    std::printf("  refused,  redial:          %6.2f\n", redial_allocations(port, attempts));
-    std::printf("  refused,  hand-written:    %6.2f\n", hand_allocations(port, attempts));
+    const auto print = [](const char* what, attempt_meter::result r) {
+        std::printf("  %-26s %6.2f  %7.1f us\n", what, r.allocations, r.cpu_us);
+    };
+    print("refused,  redial:", redial_allocations(port, attempts));
+    print("refused,  hand-written:", hand_allocations(port, attempts));
     const pid_t server = fork_server(port, server_mode::flap);
     wait_listening(port);
-    std::printf("  accepted, redial:          %6.2f\n", redial_allocations(port, attempts));
-    std::printf("  accepted, hand-written:    %6.2f\n", hand_allocations(port, attempts));
+    print("accepted, redial:", redial_allocations(port, attempts));
+    print("accepted, hand-written:", hand_allocations(port, attempts));
     stop_server(server);
 }
 
