@@ -442,7 +442,9 @@ std::vector<entry> all_benchmarks(std::vector<std::string>& policies) {
 
 // --- ratios ---------------------------------------------------------------------------------
 
-// Per delay (or event), the minimum over repetitions of each benchmark: noise only adds time.
+// Per delay (or event), every repetition of each benchmark: each row shows min / median / max
+// of both sides, and the ratio of the medians with the range of the per-repetition ratios
+// (repetition i of a policy against repetition i of its baseline).
 class ratio_table {
 public:
     explicit ratio_table(const std::vector<entry>& all) {
@@ -460,51 +462,64 @@ public:
         if (items == items_.end()) {
             return;
         }
-        const double per_item = r.GetAdjustedRealTime() *
-                                (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) / items->second;
-        auto [it, fresh] = ns_.try_emplace(name, per_item);
-        if (!fresh && per_item < it->second) {
-            it->second = per_item;
-        }
+        ns_[name].push_back(r.GetAdjustedRealTime() *
+                            (r.time_unit == benchmark::kNanosecond ? 1.0 : 1e3) / items->second);
     }
 
     void print(std::FILE* out, const std::vector<std::string>& policies) const {
         for (const char* suffix : {"", "/per_call"}) {
-            std::fprintf(out, "\n%-36s %10s %10s %8s  %s\n",
-                         *suffix != 0 ? "policy (clobbered per call)" : "policy (per schedule)",
-                         "ns/delay", "baseline", "ratio", "target");
+            header(out,
+                   *suffix != 0 ? "policy (clobbered per call), ns/delay"
+                                : "policy (per schedule), ns/delay",
+                   "baseline", "ratio");
             for (const std::string& name : policies) {
-                row(out, name + suffix, name + "_baseline" + suffix, "<= 1.10");
+                row(out, name + suffix, name + "_baseline" + suffix, false, "<= 1.10");
             }
         }
-        std::fprintf(out, "\n%-36s %10s %10s %8s  %s\n", "against std::mt19937_64", "ns/delay",
-                     "mt19937", "speedup", "target");
-        speedup(out, "decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", ">= 2.0");
-        speedup(out, "full_jittered_exponential", "jittered_exponential_mt19937_baseline", "");
-        std::fprintf(out, "\n%-36s %10s %10s %8s\n", "machine", "ns/event", "baseline", "ratio");
-        row(out, "machine_step", "machine_step_baseline", "");
+        header(out, "against std::mt19937_64, ns/delay", "mt19937", "speedup");
+        row(out, "decorrelated_jitter", "decorrelated_jitter_mt19937_baseline", true, ">= 2.0");
+        row(out, "full_jittered_exponential", "jittered_exponential_mt19937_baseline", true, "");
+        header(out, "machine, ns/event", "seeds", "ratio");
+        row(out, "machine_step", "machine_step_baseline", false, "");
     }
 
 private:
-    bool have(const std::string& a, const std::string& b) const {
-        return ns_.count(a) != 0 && ns_.count(b) != 0 && ns_.at(b) > 0;
+    struct spread {
+        double min, median, max;
+    };
+    static spread of(std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        const double median = n % 2 != 0 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        return {v.front(), median, v.back()};
     }
-    void row(std::FILE* out, const std::string& a, const std::string& b, const char* target) const {
-        if (have(a, b)) {
-            std::fprintf(out, "%-36s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
-                         ns_.at(a) / ns_.at(b), target);
-        }
+    static void header(std::FILE* out, const char* what, const char* base, const char* ratio) {
+        std::fprintf(out, "\n%-44s %20s  %20s  %-8s %-13s %s\n", what, "min / median / max", base,
+                     ratio, "(range)", "target");
     }
-    void speedup(std::FILE* out, const std::string& a, const std::string& b,
-                 const char* target) const {
-        if (have(b, a)) {
-            std::fprintf(out, "%-36s %10.2f %10.2f %8.2f  %s\n", a.c_str(), ns_.at(a), ns_.at(b),
-                         ns_.at(b) / ns_.at(a), target);
+    void row(std::FILE* out, const std::string& a, const std::string& b, bool inverse,
+             const char* target) const {
+        const auto ia = ns_.find(a);
+        const auto ib = ns_.find(b);
+        if (ia == ns_.end() || ib == ns_.end()) {
+            return;
         }
+        const spread sa = of(ia->second);
+        const spread sb = of(ib->second);
+        std::vector<double> ratios;
+        for (std::size_t i = 0; i < ia->second.size() && i < ib->second.size(); ++i) {
+            ratios.push_back(inverse ? ib->second[i] / ia->second[i]
+                                     : ia->second[i] / ib->second[i]);
+        }
+        const spread sr = of(ratios);
+        const double median = inverse ? sb.median / sa.median : sa.median / sb.median;
+        std::fprintf(out, "%-44s %6.2f %6.2f %6.2f  %6.2f %6.2f %6.2f  %-8.2f %5.2f-%-6.2f  %s\n",
+                     a.c_str(), sa.min, sa.median, sa.max, sb.min, sb.median, sb.max, median,
+                     sr.min, sr.max, target);
     }
 
     std::map<std::string, int> items_;
-    std::map<std::string, double> ns_;
+    std::map<std::string, std::vector<double>> ns_;
 };
 
 template <class B, class S>
