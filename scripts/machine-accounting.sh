@@ -28,11 +28,9 @@ steps = [
         ("        state_ = machine_state::waiting;\n        return decision::wait(delay);",
          "        return decision::wait(delay);"),
         ("        state_ = machine_state::connected;\n", "")]),
-    ("the attempt limit (max_attempts)", [
-        ("        if (attempts_ >= attempt_limit_) {\n"
-         "            return give_up(give_up_reason::attempts);\n        }\n", "")]),
-    ("clipping to the deadline (clip_to_deadline)", [
-        ("        if (clip_) { // only with a timeout", "        if (false) {")]),
+    ("the test for an attempt limit or clipping (unset here)", [
+        ("        return limited_ ? back_off_as<true>(now) : back_off_as<false>(now);",
+         "        return back_off_as<false>(now);")]),
     ("the attempt counter (attempts(), the give-up message)", [
         ("        ++attempts_;\n", "")]),
     ("the give-up deadline (the seeds' loop has its own)", [

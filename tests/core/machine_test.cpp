@@ -564,9 +564,9 @@ struct expected_layout {
     std::uint64_t attempts;
     std::optional<std::error_code> last_error;
     std::uint8_t state, verdict, reason;
-    bool clip;
+    bool clip, limited;
 };
-// The options are kept unpacked (the clip flag in the tail padding), so the precomputed
+// The options are kept unpacked (the two flags in the tail padding), so the precomputed
 // deadline costs no bytes over a stored machine_options.
 static_assert(sizeof(expected_layout) == sizeof(redial::exponential_backoff) + 8 * 10);
 static_assert(

@@ -137,7 +137,8 @@ public:
           terminal_(std::move(terminal)), timeout_(options.give_up_timeout),
           attempt_limit_(options.max_attempts == 0 ? std::numeric_limits<std::uint64_t>::max()
                                                    : options.max_attempts),
-          clip_(options.clip_to_deadline && options.give_up_timeout.count() != 0) {
+          clip_(options.clip_to_deadline && options.give_up_timeout.count() != 0),
+          limited_(clip_ || options.max_attempts != 0) {
         detail::require_non_negative("backoff-timeout", options.give_up_timeout);
         if constexpr (has_max_hold_down<Stability>) {
             const std::chrono::nanoseconds most{stability_.max_hold_down()};
@@ -322,7 +323,14 @@ private:
 
     // The shared escalating sleep after a failed connect, a flap, or a stable drop.
     decision back_off(time_point now) {
-        if (attempts_ >= attempt_limit_) {
+        // Without an attempt limit or clipping, the common case, neither check is compiled into
+        // the path taken: one test of a flag instead of two compares.
+        return limited_ ? back_off_as<true>(now) : back_off_as<false>(now);
+    }
+
+    template <bool Limited>
+    decision back_off_as(time_point now) {
+        if (Limited && attempts_ >= attempt_limit_) {
             return give_up(give_up_reason::attempts);
         }
         std::chrono::nanoseconds delay = backoff_.next();
@@ -340,7 +348,7 @@ private:
                 return give_up(give_up_reason::held_down);
             }
         }
-        if (clip_) { // only with a timeout
+        if (Limited && clip_) { // only with a timeout
             const std::chrono::nanoseconds left = time_left(now);
             if (left.count() <= 0) {
                 return give_up(give_up_reason::timeout);
@@ -377,7 +385,8 @@ private:
     machine_state state_{machine_state::idle};
     verdict last_verdict_{verdict::stable};
     give_up_reason reason_{give_up_reason::none};
-    bool clip_; // clip_to_deadline with a timeout
+    bool clip_;    // clip_to_deadline with a timeout
+    bool limited_; // an attempt limit, or clip_: back_off_as<true>
 };
 
 /// The seeds' machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
