@@ -54,7 +54,7 @@ mapfile -t rows <"$work/rows"
 build() { # N: $work/N/bench-O2 and -O3 against $work/N/include
     local o
     for o in O2 O3; do
-        c++ -DBOOST_ALL_NO_LIB -I"$work/$1/include" -I"$root/tests" -I"$root/include" "-$o" \
+        c++ -DBOOST_ALL_NO_LIB -I"$work/$1/include" -I"$root/tests" -I"$root/include" "-$o" -g \
             -DNDEBUG -falign-loops=64 -std=gnu++20 -o "$work/$1/bench-$o" \
             "$root/bench/policies_bench.cpp" -lbenchmark
     done
@@ -68,7 +68,7 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 
 per_event() { # BINARY: "machine baseline" instructions per event
-    scripts/bench-instructions.sh --iterations 400 "$1" |
+    scripts/bench-instructions.sh "$1" |
         awk '$1 == "machine_step" { print $2, $3 }'
 }
 printf '%-66s %7s %6s %7s %6s\n' "instructions per event, checks removed cumulatively" \
