@@ -560,13 +560,14 @@ using threaded_reconnector = redial::basic_reconnector<redial::tcp_transport, re
 // io.run() on two threads with the io_context's plain executor (no strand from the user):
 // stop() twice, wake() and async_wait_status from a third thread at every phase. Before the
 // strand, on_stopped ran twice in every round and two finish() calls raced on close().
-void hammer_from_two_threads(int rounds, bool user_strand) {
+// `executor(io)` is what the reconnector is given: each static type the constructor tells apart.
+template <class MakeExecutor>
+void hammer_from_two_threads(int rounds, MakeExecutor executor) {
     for (int round = 0; round < rounds; ++round) {
         asio::io_context io;
         flapping_server server{io};
         server.serve();
-        const asio::any_io_executor ex = user_strand ? asio::any_io_executor(asio::make_strand(io))
-                                                     : asio::any_io_executor(io.get_executor());
+        const auto ex = executor(io);
         threaded_reconnector r{
             ex,
             redial::tcp_transport{io.get_executor(), "127.0.0.1", server.port, 1s},
@@ -614,12 +615,24 @@ void hammer_from_two_threads(int rounds, bool user_strand) {
 }
 
 TEST(Reconnector, TwoThreadsRunningTheIoContextWhileAnotherStopsWakesAndWatches) {
-    hammer_from_two_threads(40, false);
+    hammer_from_two_threads(40, [](asio::io_context& io) { return io.get_executor(); });
 }
 
-// A strand of the user's own is used as it is (no second strand): the same must hold.
+// The same executor behind an any_io_executor: the strand is chosen at run time.
+TEST(Reconnector, TwoThreadsWithTheIoContextsExecutorTypeErased) {
+    hammer_from_two_threads(
+        10, [](asio::io_context& io) { return asio::any_io_executor(io.get_executor()); });
+}
+
+// A strand of the user's own is used as it is (no second strand): the same must hold, whether
+// it comes with its own type or type-erased.
 TEST(Reconnector, TwoThreadsWithTheUsersOwnStrand) {
-    hammer_from_two_threads(10, true);
+    hammer_from_two_threads(10, [](asio::io_context& io) { return asio::make_strand(io); });
+}
+
+TEST(Reconnector, TwoThreadsWithTheUsersOwnStrandTypeErased) {
+    hammer_from_two_threads(
+        10, [](asio::io_context& io) { return asio::any_io_executor(asio::make_strand(io)); });
 }
 
 TEST(Reconnector, StatusIsLevelTriggered) {

@@ -17,11 +17,9 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
-#include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/execution_context.hpp>
 #include <asio/io_context.hpp>
-#include <asio/post.hpp>
 #include <asio/strand.hpp>
 
 #include <array>
@@ -78,6 +76,40 @@ private:
     void shutdown() override {}
     std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };
+
+template <class Executor>
+inline constexpr bool is_strand_v = false;
+template <class Executor>
+inline constexpr bool is_strand_v<asio::strand<Executor>> = true;
+
+/// The executor as a strand: one of its own, unless it is a strand already (then its owner
+/// serialises it, and a second strand would only add a hop per completion). Chosen on the
+/// executor's static type, so a translation unit instantiates one strand type only: an
+/// io_context's executor (the common case) never instantiates strand<any_io_executor>. An
+/// io_context's executor gets a strand of that type: the strand's own posts then skip a second
+/// type-erased executor. Only an any_io_executor is looked into at run time.
+template <class Executor>
+asio::any_io_executor serial_executor(const Executor& ex) {
+    using io_executor = asio::io_context::executor_type;
+    if constexpr (std::is_same_v<Executor, io_executor>) {
+        return asio::make_strand(ex);
+    } else if constexpr (is_strand_v<Executor>) {
+        return ex;
+    } else if constexpr (std::is_same_v<Executor, asio::any_io_executor>) {
+        // (asio 1.22's any_executor::target<T>() does not check T: compare the type instead.)
+        const std::type_info& type = ex.target_type();
+        if (type == typeid(asio::strand<asio::any_io_executor>) ||
+            type == typeid(asio::strand<io_executor>)) {
+            return ex;
+        }
+        if (type == typeid(io_executor)) {
+            return asio::make_strand(*ex.template target<io_executor>());
+        }
+        return asio::make_strand(ex);
+    } else {
+        return serial_executor(asio::any_io_executor(ex));
+    }
+}
 
 } // namespace detail
 
@@ -158,14 +190,13 @@ public:
         void operator()(std::error_code reason) const { (*this)(failure{reason}); }
         void operator()(failure reason) const {
             if (auto i = impl_.lock()) {
-                // Inline when already on the reconnector's strand (a session's own completion):
-                // tested first, as asio 1.22's dispatch through an any_io_executor allocates
-                // the function before its strand finds it can run it inline.
+                // Inline when already on the reconnector's strand (a session's own completion),
+                // otherwise posted onto it (what a dispatch from outside the strand does).
                 if (i->on_strand()) {
                     i->on_session_end(std::move(reason));
                     return;
                 }
-                asio::dispatch(i->executor(), [i, r = std::move(reason)]() mutable {
+                detail::post_erased(i->executor(), [i, r = std::move(reason)]() mutable {
                     i->on_session_end(std::move(r));
                 });
             }
@@ -181,12 +212,19 @@ public:
 
     using session_type = std::function<void(connection_type&, session_done)>;
 
-    basic_reconnector(asio::any_io_executor ex, Transport transport, Clock clock,
+    /// `ex`: an io_context's executor (the reconnector makes a strand of it), a strand (used as
+    /// it is: its owner serialises it), or any executor convertible to asio::any_io_executor
+    /// (one that holds a strand is used as it is, any other gets a strand of its own). The
+    /// executor's static type picks the strand at compile time: only the path it needs is
+    /// instantiated.
+    template <class Executor>
+        requires std::is_convertible_v<const Executor&, asio::any_io_executor>
+    basic_reconnector(const Executor& ex, Transport transport, Clock clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
                       machine_options options = {}, Observer observer = Observer{},
                       Terminal terminal = Terminal{})
         : impl_(std::make_shared<impl>(
-              std::move(ex), std::move(transport), std::move(clock),
+              detail::serial_executor(ex), std::move(transport), std::move(clock),
               machine_type{std::move(backoff), std::move(stability), options, std::move(terminal)},
               std::move(observer))) {}
 
@@ -210,8 +248,12 @@ public:
                 i->active_.store(true);
                 asio::any_io_executor ex = i->executor();
                 detail::erased_handler<std::error_code> done(std::move(handler), ex);
-                asio::dispatch(ex, [i = std::move(i), s = session_type(std::move(s)),
-                                    done = std::move(done)]() mutable {
+                if (i->on_strand()) { // as a dispatch would
+                    i->start(session_type(std::move(s)), std::move(done));
+                    return;
+                }
+                detail::post_erased(ex, [i = std::move(i), s = session_type(std::move(s)),
+                                         done = std::move(done)]() mutable {
                     i->start(std::move(s), std::move(done));
                 });
             },
@@ -224,7 +266,7 @@ public:
 
     /// The network changed: skip the current backoff sleep, reset the backoff, try now.
     void wake() {
-        asio::post(impl_->executor(), [i = impl_] { i->do_wake(); });
+        detail::post_erased(impl_->executor(), [i = impl_] { i->do_wake(); });
     }
 
     /// The current status (from any thread).
@@ -241,7 +283,11 @@ public:
             [](auto handler, std::shared_ptr<impl> i) {
                 asio::any_io_executor ex = i->executor();
                 detail::erased_handler<std::error_code, link_status> h(std::move(handler), ex);
-                asio::dispatch(
+                if (i->on_strand()) { // as a dispatch would
+                    i->watch(std::move(h));
+                    return;
+                }
+                detail::post_erased(
                     ex, [i = std::move(i), h = std::move(h)]() mutable { i->watch(std::move(h)); });
             },
             token, impl_);
@@ -256,29 +302,13 @@ public:
 
 private:
     struct impl : std::enable_shared_from_this<impl> {
-        impl(asio::any_io_executor ex, Transport t, Clock c, machine_type m, Observer o)
+        // `strand`: detail::serial_executor's.
+        impl(asio::any_io_executor strand, Transport t, Clock c, machine_type m, Observer o)
             : transport_(std::move(t)), clock_(std::move(c)),
               context_alive_(asio::use_service<detail::context_liveness>(
-                                 asio::query(ex, asio::execution::context))
+                                 asio::query(strand, asio::execution::context))
                                  .alive()),
-              timer_(clock_, serial(std::move(ex))), machine_(std::move(m)),
-              observer_(std::move(o)) {}
-
-        // The executor as a strand: one of its own, unless it is a strand already (then its
-        // owner serialises it, and a second strand would only add a hop per completion).
-        // (asio 1.22's any_executor::target<T>() does not check T: compare the type instead.)
-        static asio::any_io_executor serial(asio::any_io_executor ex) {
-            const std::type_info& type = ex.target_type();
-            if (type == typeid(asio::strand<asio::any_io_executor>) ||
-                type == typeid(asio::strand<asio::io_context::executor_type>)) {
-                return ex;
-            }
-            if (type == typeid(asio::io_context::executor_type)) {
-                // The strand's own posts then skip a second type-erased executor.
-                return asio::make_strand(*ex.target<asio::io_context::executor_type>());
-            }
-            return asio::make_strand(ex);
-        }
+              timer_(clock_, std::move(strand)), machine_(std::move(m)), observer_(std::move(o)) {}
 
         // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
         asio::any_io_executor executor() { return timer_.get_executor(); }
@@ -422,7 +452,8 @@ private:
         void request_stop() {
             stop_requested_.store(true);
             if (active_.load()) {
-                asio::post(executor(), [self = this->shared_from_this()] { self->do_stop(); });
+                detail::post_erased(executor(),
+                                    [self = this->shared_from_this()] { self->do_stop(); });
             }
         }
 

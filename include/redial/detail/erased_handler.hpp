@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <typeinfo>
@@ -148,15 +149,72 @@ void post_cached(const Executor& ex, F f) {
     }
 }
 
+/// What erased_handler posts: one function-object type for every handler and signature, so the
+/// posting code (post_cached_any's three paths and the asio operations under them) is compiled
+/// once per program rather than once per handler type.
+class erased_call_target {
+public:
+    virtual void invoke() && = 0;           // calls the handler with its arguments, frees *this
+    virtual void destroy() && noexcept = 0; // frees *this without calling the handler
+
+protected:
+    ~erased_call_target() = default;
+};
+
+class erased_call {
+public:
+    explicit erased_call(erased_call_target* t) noexcept : t_(t) {}
+    erased_call(erased_call&& other) noexcept : t_(std::exchange(other.t_, nullptr)) {}
+    erased_call(const erased_call&) = delete;
+    erased_call& operator=(const erased_call&) = delete;
+    erased_call& operator=(erased_call&&) = delete;
+    ~erased_call() {
+        if (t_ != nullptr) { // never ran (its io_context went away): the handler is destroyed
+            std::move(*t_).destroy();
+        }
+    }
+    void operator()() { std::move(*std::exchange(t_, nullptr)).invoke(); }
+
+private:
+    erased_call_target* t_;
+};
+
+/// Posts `f` to `ex` (never runs it inline) as an erased_call, boxed in block_cache memory: a
+/// lambda costs its own box only, not a chain of asio operations of its type.
+template <class F>
+void post_erased(const asio::any_io_executor& ex, F f) {
+    struct task final : erased_call_target {
+        F fn;
+        explicit task(F g) : fn(std::move(g)) {}
+        void invoke() && override {
+            F g = std::move(fn);
+            std::move(*this).destroy();
+            g();
+        }
+        void destroy() && noexcept override {
+            this->~task();
+            block_cache::deallocate(this, sizeof(task));
+        }
+    };
+    void* memory = block_cache::allocate(sizeof(task));
+    task* t = nullptr;
+    try {
+        t = ::new (memory) task(std::move(f));
+    } catch (...) {
+        block_cache::deallocate(memory, sizeof(task));
+        throw;
+    }
+    post_cached_any(ex, erased_call{t});
+}
+
 /// A move-only completion handler of signature void(Args...), type-erased so an operation can
 /// keep it until it completes (asio 1.22 has no any_completion_handler), boxed in block_cache
 /// memory: a steady stream of them allocates nothing. complete() posts it to its associated
 /// executor (or the fallback), never runs it inline.
 template <class... Args>
 class erased_handler {
-    struct base {
-        virtual void complete(Args... args) && = 0; // posts the handler, then frees *this
-        virtual void destroy() && noexcept = 0;     // frees *this without completing
+    struct base : erased_call_target {
+        virtual void complete(Args... args) && = 0; // stores the arguments, posts the handler
 
     protected:
         ~base() = default;
@@ -165,16 +223,19 @@ class erased_handler {
     struct holder final : base {
         Handler handler;
         asio::associated_executor_t<Handler, asio::any_io_executor> ex;
+        std::optional<std::tuple<Args...>> args;
         // The associated executor is asked for before the handler moves (asio 1.22 quirk).
         holder(Handler h, const asio::any_io_executor& fallback)
             : handler(std::move(h)), ex(asio::get_associated_executor(handler, fallback)) {}
-        void complete(Args... args) && override {
-            const auto target = std::move(ex);
-            auto f = [h = std::move(handler), t = std::make_tuple(std::move(args)...)]() mutable {
-                std::apply(std::move(h), std::move(t));
-            };
-            std::move(*this).destroy(); // the memory is free again before the post takes some
-            post_cached(target, std::move(f));
+        void complete(Args... a) && override {
+            args.emplace(std::move(a)...);
+            post_cached(ex, erased_call{this}); // on failure erased_call's destructor frees this
+        }
+        void invoke() && override {
+            Handler h = std::move(handler);
+            std::tuple<Args...> a = std::move(*args);
+            std::move(*this).destroy(); // the memory is free again before the handler runs
+            std::apply(std::move(h), std::move(a));
         }
         void destroy() && noexcept override {
             this->~holder();
