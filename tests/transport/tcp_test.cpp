@@ -215,6 +215,34 @@ TEST_F(TcpTransport, CancelDuringResolveAbortsTheAttempt) {
     EXPECT_EQ(got, asio::error::operation_aborted);
 }
 
+// A name's addresses are tried in order through the same connect path as an IP literal's: the
+// server listens on 127.0.0.1 only, so "localhost" connects whether ::1 comes first or not; with
+// nothing listening, the attempt fails with the last address's error.
+TEST_F(TcpTransport, ANameTriesItsAddressesInTurn) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    redial::tcp_transport t{io.get_executor(), "localhost", port, 2s};
+    std::optional<std::error_code> got;
+    t.async_connect([&](std::error_code ec, tcp::socket s) {
+        got = ec;
+        EXPECT_EQ(s.is_open(), !ec);
+        acceptor.close();
+    });
+    io.run();
+    EXPECT_EQ(got, std::error_code{});
+
+    const std::string closed_port = port; // the acceptor is closed now
+    redial::tcp_transport refused{io.get_executor(), "localhost", closed_port, 2s};
+    got.reset();
+    refused.async_connect([&](std::error_code ec, tcp::socket s) {
+        got = ec;
+        EXPECT_FALSE(s.is_open());
+    });
+    io.restart();
+    io.run();
+    ASSERT_TRUE(got);
+    EXPECT_EQ(*got, asio::error::connection_refused) << got->message();
+}
+
 TEST_F(TcpTransport, StopDuringResolveEndsTheRun) {
     reconnector r{io.get_executor(),
                   redial::tcp_transport{io.get_executor(), "localhost", port, 2s},

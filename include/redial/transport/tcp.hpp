@@ -9,7 +9,6 @@
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
-#include <asio/connect.hpp>
 #include <asio/error.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
@@ -133,6 +132,8 @@ private:
     struct op_type : detail::connect_op<connection> {
         using detail::connect_op<connection>::connect_op;
         std::optional<asio::ip::tcp::resolver> resolver;
+        asio::ip::tcp::resolver::results_type endpoints; // resolved: tried in order
+        asio::ip::tcp::resolver::results_type::const_iterator next;
     };
 
     template <class Handler>
@@ -142,28 +143,56 @@ private:
         const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
         auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
         op_ = op;
+        launch(std::move(op), ex);
+    }
+
+    // The rest of an attempt does not depend on the handler (begin() erased it): compiled once.
+    void launch(std::shared_ptr<op_type> op, const asio::any_io_executor& ex) {
         if (numeric_) { // an IP literal: no resolver, no trip through its thread
-            op->socket.async_connect(*numeric_,
-                                     op_type::cached([op](std::error_code ec) { op->finish(ec); }));
+            connect(std::move(op), *numeric_);
             return;
         }
         // The resolver lives only as long as the attempt: nothing idle per transport.
         op->resolver.emplace(ex).async_resolve(
             host_, port_,
-            op_type::cached([op](std::error_code ec,
-                                 asio::ip::tcp::resolver::results_type endpoints) {
-                if (op->done) {
-                    return;
-                }
-                if (ec) {
-                    op->finish(ec);
-                    return;
-                }
-                asio::async_connect(op->socket, endpoints,
-                                    op_type::cached([op](std::error_code connect_ec, const auto&) {
-                                        op->finish(connect_ec);
-                                    }));
-            }));
+            op_type::cached(
+                [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) mutable {
+                    if (op->done) {
+                        return;
+                    }
+                    if (ec) {
+                        op->finish(ec);
+                        return;
+                    }
+                    if (endpoints.empty()) {
+                        op->finish(asio::error::not_found); // as asio::async_connect reports it
+                        return;
+                    }
+                    op->endpoints = std::move(endpoints);
+                    op->next = op->endpoints.begin();
+                    const asio::ip::tcp::endpoint first = *op->next++;
+                    connect(std::move(op), first);
+                }));
+    }
+
+    // One connect path for both kinds of host: an IP literal's endpoint, or the resolved ones
+    // in order (each failure tries the next; the last one's error is the attempt's).
+    static void connect(std::shared_ptr<op_type> op, const asio::ip::tcp::endpoint& endpoint) {
+        std::error_code ignored;
+        op->socket.close(ignored); // a fresh socket of the endpoint's protocol for each try
+        op_type& o = *op;
+        o.socket.async_connect(endpoint,
+                               op_type::cached([op = std::move(op)](std::error_code ec) mutable {
+                                   if (op->done) {
+                                       return; // timed out or cancelled: finished already
+                                   }
+                                   if (ec && op->next != op->endpoints.end()) {
+                                       const asio::ip::tcp::endpoint following = *op->next++;
+                                       connect(std::move(op), following);
+                                       return;
+                                   }
+                                   op->finish(ec);
+                               }));
     }
 
     asio::any_io_executor ex_;
