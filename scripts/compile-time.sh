@@ -90,10 +90,11 @@ awk '/^```cpp/ { inb = 1; b = ""; next }
      inb && /^```/ { inb = 0; if (b ~ /tcp_reconnector/) { printf "%s", b; exit } next }
      inb { b = b $0 "\n" }' "$root/README.md" >"$work/a_redial.cpp"
 grep -q 'tcp_reconnector' "$work/a_redial.cpp" || die "README.md has no C++ block with tcp_reconnector"
-grep -q '#include <redial/aliases.hpp>' "$work/a_redial.cpp" ||
-    die "README.md's example no longer includes <redial/aliases.hpp>: update a-min here"
+# (<redial/tcp.hpp> since issue 12; <redial/aliases.hpp> before, for --rev of older commits.)
+grep -Eq '#include <redial/(tcp|aliases)\.hpp>' "$work/a_redial.cpp" ||
+    die "README.md's example includes neither <redial/tcp.hpp> nor <redial/aliases.hpp>: update a-min here"
 # The same with only the headers it needs: the reconnector, the TCP transport, the steady clock.
-sed -e 's|#include <redial/aliases.hpp>|#include <redial/clock/steady_clock.hpp>\n#include <redial/reconnector.hpp>\n#include <redial/transport/tcp.hpp>|' \
+sed -E -e 's@#include <redial/(tcp|aliases)\.hpp>@#include <redial/clock/steady_clock.hpp>\n#include <redial/reconnector.hpp>\n#include <redial/transport/tcp.hpp>@' \
     -e 's|redial::tcp_reconnector<|redial::basic_reconnector<redial::tcp_transport, redial::steady_clock, |' \
     "$work/a_redial.cpp" >"$work/a_min_redial.cpp"
 

@@ -1,7 +1,8 @@
 #ifndef REDIAL_ALIASES_HPP
 #define REDIAL_ALIASES_HPP
 
-// The common instantiations of basic_reconnector, by name.
+// The common instantiations of basic_reconnector, by name. A TCP client needs only
+// <redial/tcp.hpp> (tcp_reconnector), which compiles faster.
 
 #include <redial/backoff/exponential.hpp>
 #include <redial/clock/steady_clock.hpp>
@@ -9,18 +10,14 @@
 #include <redial/observer/null.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/stability/uptime_threshold.hpp>
+#include <redial/tcp.hpp>
 #include <redial/transport/scripted.hpp>
 #include <redial/transport/tcp.hpp>
 #include <redial/transport/unix.hpp>
 
 namespace redial {
 
-/// Production TCP: steady clock, the seeds' backoff and stability unless told otherwise.
-template <backoff_policy Backoff = exponential_backoff,
-          stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> Terminal = no_terminal_errors>
-using tcp_reconnector =
-    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer, Terminal>;
+// tcp_reconnector: <redial/tcp.hpp>.
 
 /// A unix-domain socket, likewise.
 template <backoff_policy Backoff = exponential_backoff,
