@@ -36,7 +36,7 @@ public:
         : base_(detail::require_positive("decorrelated_jitter base", base)), max_(max),
           gen_(std::move(gen)) {
         detail::require_not_above("decorrelated_jitter base", base, "max", max);
-        huge_ = max_ > third_of_max;
+        window_cap_ = max_ < third_of_max ? max_ : third_of_max;
         // 3·third_of_max is one nanosecond short of the largest duration, so only a base of the
         // largest duration itself lies above it (found by fuzzing): its window is empty.
         floor_ = base_ < third_of_max * 3 ? base_ : third_of_max * 3;
@@ -44,19 +44,19 @@ public:
     }
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
-        if (huge_) [[unlikely]] {
-            return next_huge();
-        }
         // U[base, 3·sleep) in integers. Each delay feeds the next, so the loop-carried chain is
-        // kept as short as the unguarded formula's: sleep <= max <= a third of the largest
-        // duration, so 3·sleep cannot overflow (a cheap add, not imul), and the cap is one
-        // branch-free select (d is random: a branch on it mispredicts often).
+        // kept as short as the unguarded formula's: the state is at most window_cap_, a third
+        // of the largest duration at most, so 3·sleep cannot overflow (a lea, not a checked
+        // multiply), and both caps are branch-free selects (d is random: a branch on it
+        // mispredicts, and even a predictable test of a flag here cost a quarter in time).
         const auto span = static_cast<std::uint64_t>((window_ * 3 - floor_).count());
         const std::chrono::nanoseconds d = draw(span);
-        window_ = std::chrono::nanoseconds{detail::min_no_branch(d.count(), max_.count())};
-        return window_;
+        window_ = std::chrono::nanoseconds{detail::min_no_branch(d.count(), window_cap_.count())};
+        // The same value unless max is above 97 years: then the state stops at a third of the
+        // largest duration, and the delay at max.
+        return std::chrono::nanoseconds{detail::min_no_branch(d.count(), max_.count())};
     }
-    void reset() noexcept { window_ = base_ < window_cap() ? base_ : window_cap(); }
+    void reset() noexcept { window_ = base_ < window_cap_ ? base_ : window_cap_; }
     void seed(std::uint64_t s) noexcept { gen_.seed(s); }
 
     [[nodiscard]] std::chrono::nanoseconds initial_delay() const noexcept { return base_; }
@@ -68,26 +68,16 @@ private:
         return base_ + std::chrono::nanoseconds{
                            static_cast<std::int64_t>(detail::scale_draw(span, gen_()))};
     }
-    [[nodiscard]] std::chrono::nanoseconds window_cap() const noexcept {
-        return huge_ ? third_of_max : max_;
-    }
-    // A cap above a third of the largest duration (97 years): the state is limited to that
-    // third, so 3·sleep saturates at the largest multiple of 3 that fits instead of
-    // overflowing, and the delay itself to max; floor_ <= 3·window_ keeps the span >= 0.
-    [[nodiscard]] [[gnu::noinline]] std::chrono::nanoseconds next_huge() noexcept {
-        const auto span = static_cast<std::uint64_t>((window_ * 3 - floor_).count());
-        const std::chrono::nanoseconds d = draw(span);
-        window_ = d < third_of_max ? d : third_of_max;
-        return d < max_ ? d : max_;
-    }
 
     std::chrono::nanoseconds base_{std::chrono::seconds{1}};
     std::chrono::nanoseconds max_{std::chrono::seconds{30}};
     static constexpr std::chrono::nanoseconds third_of_max{detail::ns_max / 3};
     std::chrono::nanoseconds floor_{std::chrono::seconds{1}}; // min(base, 3·third_of_max)
-    // sleep = min(previous delay, max), or min(previous delay, third_of_max) when huge_.
+    // sleep = min(previous delay, window_cap_); floor_ <= 3·window_ keeps the span >= 0.
     std::chrono::nanoseconds window_{base_};
-    bool huge_ = false; // max_ > third_of_max: next_huge()
+    // min(max, a third of the largest duration): a cap above 97 years limits the state there,
+    // so 3·sleep saturates at the largest multiple of 3 that fits instead of overflowing.
+    std::chrono::nanoseconds window_cap_{max_};
     Generator gen_{};
 };
 
