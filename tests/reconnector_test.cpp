@@ -635,6 +635,60 @@ TEST(Reconnector, TwoThreadsWithTheUsersOwnStrandTypeErased) {
         10, [](asio::io_context& io) { return asio::any_io_executor(asio::make_strand(io)); });
 }
 
+// A session's done() and then wake(), called one after the other from a thread of the user's,
+// with two threads running the io_context: the wake must find the backoff sleep that done()
+// began and cut it. Both are posted into the strand's own queue, in call order; posted through
+// the io_context and then dispatched in, they could reach the strand in either order, and a wake
+// that came first was ignored, leaving the hour-long sleep (1 to 5 rounds in 200 before). A
+// probe posted to the same (user's) strand after them runs after both.
+TEST(Reconnector, WakeRightAfterDoneFromAnotherThreadCutsTheSleep) {
+    using user_strand = asio::strand<asio::io_context::executor_type>;
+    using reconnector_on_strand =
+        redial::basic_reconnector<redial::tcp_transport, redial::steady_clock,
+                                  redial::exponential_backoff, redial::uptime_threshold>;
+    int lost = 0;
+    for (int round = 0; round < 200; ++round) {
+        asio::io_context io;
+        flapping_server server{io};
+        server.serve();
+        const user_strand strand = asio::make_strand(io);
+        reconnector_on_strand r{
+            strand,
+            redial::tcp_transport{io.get_executor(), "127.0.0.1", server.port, 1s},
+            redial::steady_clock{},
+            redial::exponential_backoff{1h, 2.0, 1h}, // only a wake ends it
+            redial::uptime_threshold{1h},
+            redial::machine_options{.give_up_timeout = 0s}};
+        std::thread user;
+        std::optional<redial::machine_state> after_wake; // written on the strand
+        int sessions = 0;                                // on the strand
+        r.async_run(
+            [&](asio::ip::tcp::socket&, auto done) {
+                if (++sessions > 1) {
+                    return; // the probe stops the run
+                }
+                user = std::thread([&r, &strand, &after_wake, &server, done] {
+                    done(std::error_code{});
+                    r.wake();
+                    asio::post(strand, [&] {
+                        after_wake = r.machine().state();
+                        r.stop();
+                        asio::post(server.strand, [&] { server.acceptor.close(); });
+                    });
+                });
+            },
+            [](std::error_code) {});
+        std::thread a([&] { io.run(); });
+        std::thread b([&] { io.run(); });
+        a.join();
+        b.join();
+        user.join();
+        ASSERT_TRUE(after_wake.has_value()) << "round " << round;
+        lost += *after_wake == redial::machine_state::waiting ? 1 : 0;
+    }
+    EXPECT_EQ(lost, 0) << "rounds in which the wake was lost, of 200";
+}
+
 TEST(Reconnector, StatusIsLevelTriggered) {
     world w;
     reconnector<> r{w.io.get_executor(),

@@ -241,6 +241,48 @@ TEST(Machine, AttemptLimitCountsFromTheLastStableSession) {
     EXPECT_EQ(t.attempts.size(), 4u); // 1 failure, 1 session, then 2 more failures
 }
 
+TEST(Machine, OptionsReadBackAsGiven) {
+    constexpr std::uint64_t most = std::numeric_limits<std::uint64_t>::max();
+    for (const machine_options given :
+         {machine_options{}, machine_options{.max_attempts = most},
+          machine_options{.give_up_timeout = 0s, .max_attempts = 7, .clip_to_deadline = true},
+          machine_options{.give_up_timeout = 90s, .max_attempts = 1, .clip_to_deadline = true}}) {
+        const machine m{redial::exponential_backoff{}, redial::uptime_threshold{}, given};
+        EXPECT_EQ(m.options().give_up_timeout, given.give_up_timeout);
+        EXPECT_EQ(m.options().max_attempts, given.max_attempts);
+        EXPECT_EQ(m.options().clip_to_deadline, given.clip_to_deadline);
+    }
+}
+
+TEST(Machine, TheLargestAttemptLimitIsNeverReached) {
+    machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
+              machine_options{.give_up_timeout = 0s,
+                              .max_attempts = std::numeric_limits<std::uint64_t>::max()}};
+    redial::time_point now = t0;
+    ASSERT_EQ(m.start(now).what, decision::kind::connect);
+    for (int i = 0; i < 100; ++i) {
+        const decision d = m.on_connect_failed(now, "connection refused");
+        ASSERT_EQ(d.what, decision::kind::wait) << i;
+        now += d.delay;
+        ASSERT_EQ(m.on_wait_done(now).what, decision::kind::connect) << i;
+    }
+}
+
+// The elapsed time saturates at the largest duration, so a give-up timeout of that duration
+// never fires, even between time points further apart than it (a virtual clock at its limits).
+TEST(Machine, TheLargestTimeoutNeverFires) {
+    for (const bool clip : {false, true}) {
+        machine m{redial::exponential_backoff{}, redial::uptime_threshold{},
+                  machine_options{.give_up_timeout = ns::max(), .clip_to_deadline = clip}};
+        const redial::time_point before_zero{-1s};
+        ASSERT_EQ(m.start(before_zero).what, decision::kind::connect);
+        ASSERT_EQ(m.on_connect_failed(before_zero, "connection refused").what,
+                  decision::kind::wait);
+        EXPECT_EQ(m.on_wait_done(redial::time_point::max()).what, decision::kind::connect)
+            << "clip " << clip;
+    }
+}
+
 struct auth_failures_are_final {
     bool operator()(const std::string& e) const { return e.starts_with("authentication"); }
 };
@@ -559,7 +601,7 @@ TEST(Machine, RestartIntensityCountsDropsWithinItsWindow) {
 struct expected_layout {
     redial::exponential_backoff backoff;
     std::chrono::nanoseconds timeout;
-    std::uint64_t attempt_limit;
+    std::uint64_t last_attempt;
     redial::time_point window_start, deadline, connected_at;
     std::uint64_t attempts;
     std::optional<std::error_code> last_error;

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <concepts>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -135,10 +134,9 @@ public:
                                      machine_options options = {}, Terminal terminal = Terminal{})
         : backoff_(std::move(backoff)), stability_(std::move(stability)),
           terminal_(std::move(terminal)), timeout_(options.give_up_timeout),
-          attempt_limit_(options.max_attempts == 0 ? std::numeric_limits<std::uint64_t>::max()
-                                                   : options.max_attempts),
-          clip_(options.clip_to_deadline && options.give_up_timeout.count() != 0),
-          limited_(clip_ || options.max_attempts != 0) {
+          last_attempt_(options.max_attempts - 1), // 0 (unlimited) wraps to the largest count
+          clip_(options.clip_to_deadline),
+          limited_((clip_ && timeout_.count() != 0) || options.max_attempts != 0) {
         detail::require_non_negative("backoff-timeout", options.give_up_timeout);
         if constexpr (has_max_hold_down<Stability>) {
             const std::chrono::nanoseconds most{stability_.max_hold_down()};
@@ -266,8 +264,7 @@ public:
     [[nodiscard]] give_up_reason reason() const noexcept { return reason_; }
     /// The options as given (a max_attempts of 0 still reads 0).
     [[nodiscard]] machine_options options() const noexcept {
-        const bool unlimited = attempt_limit_ == std::numeric_limits<std::uint64_t>::max();
-        return {timeout_, unlimited ? 0 : attempt_limit_, clip_};
+        return {timeout_, last_attempt_ + 1, clip_};
     }
     [[nodiscard]] const Backoff& backoff() const noexcept { return backoff_; }
     [[nodiscard]] const Stability& stability() const noexcept { return stability_; }
@@ -312,7 +309,11 @@ private:
 
     void open_window(time_point now) noexcept {
         window_start_ = now;
-        deadline_ = timeout_.count() == 0 ? time_point::max() : detail::sat_add(now, timeout_);
+        // A timeout of the largest duration never fires (the elapsed time saturates there), even
+        // between time points further apart than that.
+        deadline_ = timeout_.count() == 0 || timeout_ == std::chrono::nanoseconds::max()
+                        ? time_point::max()
+                        : detail::sat_add(now, timeout_);
     }
 
     decision give_up(give_up_reason r) noexcept {
@@ -330,7 +331,7 @@ private:
 
     template <bool Limited>
     decision back_off_as(time_point now) {
-        if (Limited && attempts_ >= attempt_limit_) {
+        if (Limited && attempts_ > last_attempt_) {
             return give_up(give_up_reason::attempts);
         }
         std::chrono::nanoseconds delay = backoff_.next();
@@ -348,7 +349,7 @@ private:
                 return give_up(give_up_reason::held_down);
             }
         }
-        if (Limited && clip_) { // only with a timeout
+        if (Limited && clip_ && timeout_.count() != 0) {
             const std::chrono::nanoseconds left = time_left(now);
             if (left.count() <= 0) {
                 return give_up(give_up_reason::timeout);
@@ -376,7 +377,7 @@ private:
     [[no_unique_address]] std::conditional_t<has_hold_down<Stability>, held_down_at, no_hold_down>
         held_;
     std::chrono::nanoseconds timeout_;
-    std::uint64_t attempt_limit_; // max_attempts, or the largest count for unlimited
+    std::uint64_t last_attempt_; // max_attempts - 1: the largest count when unlimited (0)
     time_point window_start_{};
     time_point deadline_{time_point::max()}; // window_start_ + timeout_, saturated
     time_point connected_at_{};
@@ -385,8 +386,8 @@ private:
     machine_state state_{machine_state::idle};
     verdict last_verdict_{verdict::stable};
     give_up_reason reason_{give_up_reason::none};
-    bool clip_;    // clip_to_deadline with a timeout
-    bool limited_; // an attempt limit, or clip_: back_off_as<true>
+    bool clip_;    // clip_to_deadline as given (it needs a timeout to act)
+    bool limited_; // an attempt limit, or clipping with a timeout: back_off_as<true>
 };
 
 /// The seeds' machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
