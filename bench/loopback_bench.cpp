@@ -471,6 +471,30 @@ void fleet_benchmark(unsigned short port, std::size_t clients) {
                 fleet1 - bare1, fleet2 - bare2);
 }
 
+// The fleet part holds `clients` sockets at once, and so does the forked server (it inherits the
+// limit): raise the soft descriptor limit to the hard one, and say so when even that is too low,
+// instead of stalling on EMFILE with nothing printed.
+bool raise_descriptor_limit(std::size_t clients) {
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0) {
+        return true; // cannot tell: try
+    }
+    const rlim_t need = static_cast<rlim_t>(clients) + 64; // the listener, stdio, epoll, timers
+    if (l.rlim_cur == RLIM_INFINITY || l.rlim_cur >= need) {
+        return true;
+    }
+    if (l.rlim_max != RLIM_INFINITY && l.rlim_max < need) {
+        std::fprintf(stderr,
+                     "redial-loopback-bench: --clients %zu needs %llu file descriptors, and the "
+                     "hard limit is %llu (ulimit -Hn): raise it or lower --clients\n",
+                     clients, static_cast<unsigned long long>(need),
+                     static_cast<unsigned long long>(l.rlim_max));
+        return false;
+    }
+    l.rlim_cur = need;
+    return ::setrlimit(RLIMIT_NOFILE, &l) == 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -497,6 +521,9 @@ int main(int argc, char** argv) {
                          flag.c_str());
             return 2;
         }
+    }
+    if (!raise_descriptor_limit(static_cast<std::size_t>(clients))) {
+        return 2;
     }
     redial_bench::check_alloc_count();
     ::signal(SIGPIPE, SIG_IGN);
