@@ -243,6 +243,10 @@ class erased_handler {
             post_cached(ex, erased_call{this}); // on failure erased_call's destructor frees this
         }
         void invoke() && override {
+            if (!args) [[unlikely]] { // unreachable: complete() stores them before it posts
+                std::move(*this).destroy();
+                return;
+            }
             Handler h = std::move(handler);
             std::tuple<Args...> a = std::move(*args);
             std::move(*this).destroy(); // the memory is free again before the handler runs
