@@ -196,9 +196,9 @@ public:
                     i->on_session_end(std::move(reason));
                     return;
                 }
-                detail::post_erased<detail::post_order::in_order>(
-                    i->executor(),
-                    [i, r = std::move(reason)]() mutable { i->on_session_end(std::move(r)); });
+                detail::post_erased(i->executor(), [i, r = std::move(reason)]() mutable {
+                    i->on_session_end(std::move(r));
+                });
             }
         }
 
@@ -252,11 +252,10 @@ public:
                     i->start(session_type(std::move(s)), std::move(done));
                     return;
                 }
-                detail::post_erased<detail::post_order::in_order>(
-                    ex, [i = std::move(i), s = session_type(std::move(s)),
-                         done = std::move(done)]() mutable {
-                        i->start(std::move(s), std::move(done));
-                    });
+                detail::post_erased(ex, [i = std::move(i), s = session_type(std::move(s)),
+                                         done = std::move(done)]() mutable {
+                    i->start(std::move(s), std::move(done));
+                });
             },
             token, impl_, std::move(session));
     }
@@ -267,8 +266,7 @@ public:
 
     /// The network changed: skip the current backoff sleep, reset the backoff, try now.
     void wake() {
-        detail::post_erased<detail::post_order::in_order>(impl_->executor(),
-                                                          [i = impl_] { i->do_wake(); });
+        detail::post_erased(impl_->executor(), [i = impl_] { i->do_wake(); });
     }
 
     /// The current status (from any thread).
@@ -289,7 +287,7 @@ public:
                     i->watch(std::move(h));
                     return;
                 }
-                detail::post_erased<detail::post_order::in_order>(
+                detail::post_erased(
                     ex, [i = std::move(i), h = std::move(h)]() mutable { i->watch(std::move(h)); });
             },
             token, impl_);
@@ -454,8 +452,8 @@ private:
         void request_stop() {
             stop_requested_.store(true);
             if (active_.load()) {
-                detail::post_erased<detail::post_order::in_order>(
-                    executor(), [self = this->shared_from_this()] { self->do_stop(); });
+                detail::post_erased(executor(),
+                                    [self = this->shared_from_this()] { self->do_stop(); });
             }
         }
 

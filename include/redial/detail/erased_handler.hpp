@@ -179,16 +179,12 @@ private:
     erased_call_target* t_;
 };
 
-/// How post_erased reaches a strand. `cached`: through its io_context, then dispatched in, so
-/// the operation's memory comes from block_cache (completions in steady state); two such posts
-/// may reach the strand in either order when the io_context runs on several threads. `in_order`:
-/// into the strand's own queue, so calls made one after another from one thread run in that
-/// order (a session's done() then wake(): the wake must find the sleep).
-enum class post_order : bool { cached, in_order };
-
 /// Posts `f` to `ex` (never runs it inline) as an erased_call, boxed in block_cache memory: a
-/// lambda costs its own box only, not a chain of asio operations of its type.
-template <post_order Order = post_order::cached, class F>
+/// lambda costs its own box only, not a chain of asio operations of its type. Straight into the
+/// strand's own queue, not through post_cached_any's hop via the io_context: calls one thread
+/// makes one after another (a session's done() then wake()) must run in that order, and two
+/// hops may arrive in either order when the io_context runs on several threads.
+template <class F>
 void post_erased(const asio::any_io_executor& ex, F f) {
     struct task final : erased_call_target {
         F fn;
@@ -211,11 +207,7 @@ void post_erased(const asio::any_io_executor& ex, F f) {
         block_cache::deallocate(memory, sizeof(task));
         throw;
     }
-    if constexpr (Order == post_order::in_order) {
-        asio::post(ex, erased_call{t});
-    } else {
-        post_cached_any(ex, erased_call{t});
-    }
+    asio::post(ex, erased_call{t});
 }
 
 /// A move-only completion handler of signature void(Args...), type-erased so an operation can
