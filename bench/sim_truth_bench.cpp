@@ -389,8 +389,8 @@ public:
     truth_probe(std::uint32_t clients, redial::time_point since)
         : fleet_stats(clients, since), per_client_(clients, 0) {}
 
-    void on_attempt(std::uint32_t id, redial::time_point t) {
-        fleet_stats::on_attempt(id, t);
+    void on_attempt(std::uint32_t id, const redial::attempt_event& e) {
+        fleet_stats::on_attempt(id, e);
         ++per_client_[id];
     }
     [[nodiscard]] std::uint32_t attempts_of(std::uint32_t id) const { return per_client_.at(id); }

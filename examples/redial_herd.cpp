@@ -625,7 +625,7 @@ int main(int argc, char** argv) {
     }
     std::vector<result> results;
     try {
-        sim::validate(world_of(h)); // names the key of a bad value before any run
+        sim::validate_scenario(world_of(h)); // names the key of a bad value before any run
         for (const std::string& p : h.policies) {
             results.push_back(run_policy(h, p));
         }

@@ -88,16 +88,19 @@ TEST(ChaosInvariants, TheChecksCatchABrokenClient) {
     });
     p.timeout = 10s;
     p.max_per_minute = 3;
-    p.on_attempt(0, time_point{0s});
-    p.on_connected(0, time_point{1s});
-    p.on_connected(0, time_point{2s}); // a second session
-    p.on_attempt(0, time_point{3s});   // attempt while connected
-    p.on_session_end(0, time_point{4s}, sim::error{}, redial::verdict::flap);
-    p.on_backoff(0, time_point{4s}, 5s); // the policy says 1 s
-    p.on_attempt(0, time_point{6s});     // before 9 s
-    p.on_attempt(0, time_point{20s});    // past the window; busy
-    p.on_give_up(0, time_point{20s});
-    p.on_attempt(0, time_point{21s}); // after finishing
+    using redial::attempt_event;
+    const redial::failure reset{make_error_code(sim::errc::reset)};
+    p.on_attempt(0, attempt_event{1, time_point{0s}});
+    p.on_connected(0, redial::connected_event{1, time_point{1s}});
+    p.on_connected(0, redial::connected_event{1, time_point{2s}}); // a second session
+    p.on_attempt(0, attempt_event{2, time_point{3s}});             // attempt while connected
+    p.on_disconnected(0,
+                      redial::disconnected_event{reset, 2s, redial::verdict::flap, time_point{4s}});
+    p.on_backoff(0, redial::backoff_event{5s, 3, time_point{4s}}); // the policy says 1 s
+    p.on_attempt(0, attempt_event{3, time_point{6s}});             // before 9 s
+    p.on_attempt(0, attempt_event{4, time_point{20s}});            // past the window; busy
+    p.on_give_up(0, redial::give_up_event{"reconnect timed out", time_point{20s}});
+    p.on_attempt(0, attempt_event{5, time_point{21s}}); // after finishing
     const std::string all = [&] {
         std::string s;
         for (const auto& v : p.violations) {
@@ -114,8 +117,8 @@ TEST(ChaosInvariants, TheChecksCatchABrokenClient) {
     }
     redial::test::sim_invariants<redial::exponential_backoff> early(
         [](std::uint32_t) { return redial::exponential_backoff{}; });
-    early.on_attempt(0, time_point{0s});
-    early.on_give_up(0, time_point{1s});
+    early.on_attempt(0, redial::attempt_event{1, time_point{0s}});
+    early.on_give_up(0, redial::give_up_event{"reconnect timed out", time_point{1s}});
     ASSERT_EQ(early.violations.size(), 1U);
     EXPECT_NE(early.violations[0].find("gave up inside the window"), std::string::npos);
 }

@@ -1,5 +1,8 @@
 #include <redial/sim/fleet_stats.hpp>
 
+#include <redial/failure.hpp>
+#include <redial/sim/sim_error.hpp>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,17 +14,24 @@ namespace {
 using namespace std::chrono_literals;
 using redial::time_point;
 
+redial::attempt_event attempt(time_point t) {
+    return {1, t};
+}
+redial::connected_event connected(time_point t) {
+    return {1, t};
+}
+
 TEST(FleetStats, PeakRateAndReconnectQuantiles) {
     redial::sim::fleet_stats s(4, time_point{10s});
     for (int i = 0; i < 7; ++i) {
-        s.on_attempt(0, time_point{10s + 20ms}); // 7 attempts in the bin [10.0 s, 10.1 s)
+        s.on_attempt(0, attempt(time_point{10s + 20ms})); // 7 attempts in the bin [10.0 s, 10.1 s)
     }
-    s.on_attempt(1, time_point{12s});
-    s.on_connected(0, time_point{5s}); // before `since`: not a reconnect
-    s.on_connected(0, time_point{11s});
-    s.on_connected(0, time_point{15s}); // only the first reconnect counts
-    s.on_connected(1, time_point{12s});
-    s.on_connected(2, time_point{14s});
+    s.on_attempt(1, attempt(time_point{12s}));
+    s.on_connected(0, connected(time_point{5s})); // before `since`: not a reconnect
+    s.on_connected(0, connected(time_point{11s}));
+    s.on_connected(0, connected(time_point{15s})); // only the first reconnect counts
+    s.on_connected(1, connected(time_point{12s}));
+    s.on_connected(2, connected(time_point{14s}));
     EXPECT_EQ(s.attempts(), 8U);
     EXPECT_EQ(s.connects(), 5U);
     EXPECT_EQ(s.reconnected(), 3U);
@@ -38,10 +48,21 @@ TEST(FleetStats, PeakRateAndReconnectQuantiles) {
     EXPECT_THROW(redial::sim::fleet_stats(1, {}, 0s), std::invalid_argument);
 }
 
+TEST(FleetStats, CountsFailuresAndGiveUps) {
+    redial::sim::fleet_stats s(2);
+    const redial::failure refused{make_error_code(redial::sim::errc::refused)};
+    s.on_connect_failed(0, redial::connect_failed_event{refused, 1, time_point{1s}});
+    s.on_connect_failed(1, redial::connect_failed_event{refused, 1, time_point{1s}});
+    s.on_give_up(1, redial::give_up_event{"reconnect gave up after 1 attempt", time_point{1s}});
+    EXPECT_EQ(s.failures(), 2U);
+    EXPECT_EQ(s.gave_up(), 1U);
+    EXPECT_EQ(s.attempts(), 0U);
+}
+
 TEST(FleetStats, AttemptsAfterTheHistogramAreCountedNotBinned) {
     redial::sim::fleet_stats s(1);
-    s.on_attempt(0, time_point{std::chrono::hours{24 * 3650}}); // ten years in
-    s.on_attempt(0, time_point{1s});
+    s.on_attempt(0, attempt(time_point{std::chrono::hours{24 * 3650}})); // ten years in
+    s.on_attempt(0, attempt(time_point{1s}));
     EXPECT_EQ(s.attempts(), 2U);
     EXPECT_EQ(s.attempts_beyond_histogram(), 1U);
     EXPECT_EQ(s.attempts_per_bin().size(), 11U);
@@ -61,7 +82,7 @@ TEST(FleetStats, NoClientBackIsNeverNotZero) {
 TEST(FleetStats, OneClientNeverBackMakesOnlyTheMaximumNever) {
     redial::sim::fleet_stats s(100);
     for (std::uint32_t i = 0; i < 99; ++i) {
-        s.on_connected(i, time_point{std::chrono::milliseconds{i + 1}});
+        s.on_connected(i, connected(time_point{std::chrono::milliseconds{i + 1}}));
     }
     EXPECT_EQ(s.reconnected(), 99U);
     EXPECT_EQ(s.reconnect_quantile(0.0), 1ms);
@@ -69,7 +90,7 @@ TEST(FleetStats, OneClientNeverBackMakesOnlyTheMaximumNever) {
     EXPECT_EQ(s.reconnect_quantile(0.99), 99ms); // rank 99 of 100: the last client back
     EXPECT_EQ(s.reconnect_quantile(0.995), redial::sim::fleet_stats::never); // rank 100
     EXPECT_EQ(s.reconnect_quantile(1.0), redial::sim::fleet_stats::never);
-    s.on_connected(99, time_point{1s});
+    s.on_connected(99, connected(time_point{1s}));
     EXPECT_EQ(s.reconnect_quantile(1.0), 1s);
 }
 

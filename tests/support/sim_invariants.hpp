@@ -4,6 +4,7 @@
 // A probe that checks the reconnect rules on every client of a simulated world, on each
 // client's own clock, and collects violations as text (so a test prints the first ones).
 
+#include <redial/observer/hooks.hpp>
 #include <redial/random.hpp>
 #include <redial/sim/world.hpp>
 #include <redial/stability/uptime_threshold.hpp>
@@ -68,7 +69,8 @@ public:
         return c;
     }
 
-    void on_attempt(std::uint32_t id, time_point t) {
+    void on_attempt(std::uint32_t id, const attempt_event& e) {
+        const time_point t = e.at;
         ++attempts;
         client& c = alive(id, t, "on_attempt");
         const time_point now = mine(id, t);
@@ -95,7 +97,8 @@ public:
             fail(id, t, "busy loop: " + std::to_string(c.recent.size()) + " attempts in a minute");
         }
     }
-    void on_connected(std::uint32_t id, time_point t) {
+    void on_connected(std::uint32_t id, const connected_event& e) {
+        const time_point t = e.at;
         client& c = alive(id, t, "on_connected");
         if (!c.started) { // a world that starts its clients connected: the window opens here
             c.started = true;
@@ -106,8 +109,10 @@ public:
         }
         c.connected = true;
     }
-    void on_session_end(std::uint32_t id, time_point t, const sim::error&, verdict v) {
-        client& c = alive(id, t, "on_session_end");
+    void on_disconnected(std::uint32_t id, const disconnected_event& e) {
+        const time_point t = e.at;
+        const verdict v = e.verdict;
+        client& c = alive(id, t, "on_disconnected");
         if (!c.connected) {
             fail(id, t, "a session ended that was not open");
         }
@@ -118,7 +123,9 @@ public:
             c.fresh_window = true;
         }
     }
-    void on_backoff(std::uint32_t id, time_point t, std::chrono::nanoseconds d) {
+    void on_backoff(std::uint32_t id, const backoff_event& e) {
+        const time_point t = e.at;
+        const std::chrono::nanoseconds d = e.delay;
         client& c = alive(id, t, "on_backoff");
         const std::chrono::nanoseconds expected = c.shadow.next();
         if (d != expected) {
@@ -128,7 +135,8 @@ public:
         }
         c.due = mine(id, t) + d;
     }
-    void on_give_up(std::uint32_t id, time_point t) {
+    void on_give_up(std::uint32_t id, const give_up_event& e) {
+        const time_point t = e.at;
         ++give_ups;
         client& c = alive(id, t, "on_give_up");
         if (!(mine(id, t) - c.window_start > timeout)) {
@@ -136,10 +144,12 @@ public:
         }
         c.finished = true;
     }
-    void on_done(std::uint32_t id, time_point t) { alive(id, t, "on_done").finished = true; }
-    void on_stopped(std::uint32_t id, time_point t) {
+    void on_done(std::uint32_t id, const sim::done_event& e) {
+        alive(id, e.at, "on_done").finished = true;
+    }
+    void on_stopped(std::uint32_t id, const stopped_event& e) {
         ++stops;
-        alive(id, t, "on_stopped").finished = true;
+        alive(id, e.at, "on_stopped").finished = true;
     }
 };
 
@@ -191,7 +201,7 @@ chaos_outcome run_chaos_seed(std::uint64_t seed, const Backoff& policy,
                              std::chrono::nanoseconds floor) {
     using namespace std::chrono_literals;
     using probe = sim_invariants<Backoff>;
-    using machine = basic_reconnect_machine<Backoff, uptime_threshold, sim::error>;
+    using machine = basic_reconnect_machine<Backoff, uptime_threshold, sim::sim_error>;
     machine_options mo;
     mo.give_up_timeout = 90s;
     const sim::world_options o = chaos_world(seed);

@@ -1,7 +1,8 @@
 #ifndef REDIAL_SIM_FLEET_STATS_HPP
 #define REDIAL_SIM_FLEET_STATS_HPP
 
-#include <redial/sim/world.hpp>
+#include <redial/observer/hooks.hpp>
+#include <redial/sim/probe.hpp>
 #include <redial/time.hpp>
 
 #include <algorithm>
@@ -28,9 +29,9 @@ public:
         }
     }
 
-    void on_attempt(std::uint32_t, time_point t) {
+    void on_attempt(std::uint32_t, const attempt_event& e) {
         ++attempts_;
-        const auto b = static_cast<std::size_t>(t.time_since_epoch() / bin_);
+        const auto b = static_cast<std::size_t>(e.at.time_since_epoch() / bin_);
         if (b >= max_bins) {
             ++beyond_; // a run of years at a fine bin: the histogram stops, the count goes on
             return;
@@ -40,17 +41,17 @@ public:
         }
         ++bins_[b];
     }
-    void on_connected(std::uint32_t id, time_point t) {
+    void on_connected(std::uint32_t id, const connected_event& e) {
         ++connects_;
-        if (t >= since_ && first_[id] < 0) {
-            first_[id] = (t - since_).count();
+        if (e.at >= since_ && first_[id] < 0) {
+            first_[id] = (e.at - since_).count();
             ++reconnected_;
         }
     }
-    void on_connect_failed(std::uint32_t, time_point, const error&) { ++failures_; }
+    void on_connect_failed(std::uint32_t, const connect_failed_event&) { ++failures_; }
     /// The world calls this a few events ahead of client `id`'s next event.
     void prefetch(std::uint32_t id) const noexcept { detail::prefetch(first_.data() + id); }
-    void on_give_up(std::uint32_t, time_point) { ++gave_up_; }
+    void on_give_up(std::uint32_t, const give_up_event&) { ++gave_up_; }
 
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
     /// The histogram holds at most 2^24 bins (19 days at 100 ms); attempts after its end are

@@ -1,13 +1,20 @@
 #ifndef REDIAL_SIM_WORLD_HPP
 #define REDIAL_SIM_WORLD_HPP
 
+// The engine: a world of simulated clients, each running the core machine, against the
+// servers and chaos a scenario (sim/scenario.hpp) describes, reporting to a probe
+// (sim/probe.hpp) in the observers' event vocabulary.
+
 #include <redial/core/machine.hpp>
-#include <redial/detail/check.hpp>
 #include <redial/detail/saturate.hpp>
-#include <redial/duration.hpp>
 #include <redial/error.hpp>
+#include <redial/failure.hpp>
+#include <redial/observer/hooks.hpp>
 #include <redial/random.hpp>
 #include <redial/sim/event_queue.hpp>
+#include <redial/sim/probe.hpp>
+#include <redial/sim/scenario.hpp>
+#include <redial/sim/sim_error.hpp>
 #include <redial/time.hpp>
 
 #include <algorithm>
@@ -23,156 +30,7 @@
 
 namespace redial::sim {
 
-// --- errors ----------------------------------------------------------------------------------
-
-/// Why a simulated connect failed or a session ended.
-enum class errc : std::uint8_t {
-    none,
-    refused,     ///< the port is closed: a server restarting
-    unreachable, ///< the host is gone
-    timed_out,   ///< no answer within the connect timeout (hanging, overload, partition)
-    reset,       ///< the server reset the session (reset_after, or it went away)
-    partitioned, ///< a network partition cut the session
-    conflict,    ///< contended: another attempt overlapped this one; occ: a stale version
-    chaos_close, ///< chaos closed a healthy session
-    fault,       ///< a fault point fired
-};
-
-/// The Error type of simulated clients: one byte, with the message() the machine's give-up
-/// error uses ("reconnect timed out after 5m: connection refused").
-struct error {
-    errc code = errc::none;
-
-    [[nodiscard]] constexpr std::string_view message() const noexcept {
-        switch (code) {
-        case errc::none:
-            return "no error";
-        case errc::refused:
-            return "connection refused";
-        case errc::unreachable:
-            return "host unreachable";
-        case errc::timed_out:
-            return "connect timed out";
-        case errc::reset:
-            return "connection reset by peer";
-        case errc::partitioned:
-            return "network partition";
-        case errc::conflict:
-            return "conflicting write";
-        case errc::chaos_close:
-            return "session closed by chaos";
-        case errc::fault:
-            return "fault point fired";
-        }
-        return "unknown";
-    }
-    friend constexpr bool operator==(const error&, const error&) = default;
-};
-
-// --- the world's description -----------------------------------------------------------------
-
-/// What a simulated server does during a phase of its schedule.
-enum class server_mode : std::uint8_t {
-    up,          ///< accepts (within its capacity); sessions last until a phase ends them
-    down,        ///< the host is gone: connects fail "host unreachable" after the latency
-    refusing,    ///< the process is gone: connects fail "connection refused" after the latency
-    reset_after, ///< accepts, then resets every session after `session_life` (a flapping server)
-    hanging,     ///< connects get no answer and time out after the connect timeout
-    contended,   ///< overlap: an attempt holds the shared state for the latency and succeeds
-                 ///< only if no other attempt overlaps it (both fail); a success finishes the
-                 ///< client
-    occ,         ///< AWS's optimistic concurrency: an attempt reads the record's version and
-                 ///< writes it back, each a round trip of two hops drawn from N(hop_mean,
-                 ///< hop_stddev); the first write carrying the current version succeeds and
-                 ///< finishes the client, later ones fail "conflicting write"
-};
-
-/// The name of a mode as the tools print it: "up", "down", "refusing", ...
-constexpr std::string_view to_string(server_mode m) noexcept {
-    constexpr std::array<std::string_view, 7> names{
-        "up", "down", "refusing", "reset_after", "hanging", "contended", "occ"};
-    return names[static_cast<std::size_t>(m)];
-}
-
-/// From `at` on (world time), the server behaves as `mode`. A change to any mode but `up`
-/// resets the sessions open on that server (it restarted or died).
-struct phase {
-    std::chrono::nanoseconds at{0};
-    server_mode mode = server_mode::up;
-    std::chrono::nanoseconds session_life{0}; ///< reset_after only
-};
-
-struct server_options {
-    std::vector<phase> schedule{phase{}};
-    /// Accepts per second; 0 = unlimited. Connects beyond it queue in the backlog; when the
-    /// backlog is full, or the queue wait exceeds the connect timeout, the client sees a timeout.
-    double accept_rate = 0;
-    std::uint32_t backlog = 4096;
-    /// A connect's round trip (and the hold time of a contended attempt).
-    std::chrono::nanoseconds latency{std::chrono::milliseconds{1}};
-    /// occ: each one-way hop takes a normal draw with this mean and standard deviation (AWS's
-    /// simulator: 10 ms and 2 ms); a draw below zero is redrawn. `latency` is not used.
-    std::chrono::nanoseconds hop_mean{std::chrono::milliseconds{10}};
-    std::chrono::nanoseconds hop_stddev{std::chrono::milliseconds{2}};
-};
-
-/// Faults injected at random, all drawn from the world's seed. Zero turns each off.
-struct chaos_options {
-    /// Healthy sessions close after an exponentially distributed lifetime with this mean.
-    std::chrono::nanoseconds session_mean_life{0};
-    double refuse_probability = 0; ///< each connect to an up server is refused
-    double hang_probability = 0;   ///< each connect to an up server hangs until the timeout
-    /// Partitions start at exponentially distributed intervals of this mean; each cuts a
-    /// `partition_fraction` of the clients (their sessions end, their connects time out) for an
-    /// exponentially distributed duration of mean `partition_mean_duration`.
-    std::chrono::nanoseconds partition_mean_interval{0};
-    std::chrono::nanoseconds partition_mean_duration{std::chrono::seconds{10}};
-    double partition_fraction = 0.1;
-    /// Each client's clock runs fast or slow by a rate drawn from [-max_drift, +max_drift]
-    /// (0.01 = ±1%); its policy's delays are measured on its own clock.
-    double max_drift = 0;
-    /// Fault points ("buggify"): each is armed for a run with this probability, and an armed
-    /// point fires with `buggify_fire` each time the world passes it.
-    double buggify_arm = 0;
-    double buggify_fire = 0.05;
-};
-
-/// The fault points a run may arm (see chaos_options::buggify_arm).
-enum class fault_point : std::uint8_t {
-    refuse_connect, ///< an up server refuses this connect
-    hang_connect,   ///< this connect hangs until the timeout
-    slow_connect,   ///< this connect takes ten times the latency
-    drop_session,   ///< this session is reset as soon as it connects
-    count_
-};
-
-struct world_options {
-    std::uint32_t clients = 1;
-    std::uint64_t seed = 1;
-    std::chrono::nanoseconds connect_timeout{std::chrono::seconds{10}};
-    /// Client i uses server i % servers.size().
-    std::vector<server_options> servers{server_options{}};
-    chaos_options chaos{};
-    /// Clients begin connected at time zero (an outage scenario) instead of starting.
-    bool start_connected = false;
-    /// Otherwise each client starts at a time drawn uniformly from [0, start_spread).
-    std::chrono::nanoseconds start_spread{0};
-};
-
 namespace detail {
-/// Asks for the cache line at `p` ahead of its use.
-inline void prefetch(const void* p) noexcept {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    // GCC 12 drops a __builtin_prefetch that sits under a condition in a loop (the world's
-    // case, measured: no prefetch instruction emitted at -O1 and -O2); an asm statement stays.
-    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
-#elif defined(__GNUC__)
-    __builtin_prefetch(p);
-#else
-    (void)p;
-#endif
-}
-
 /// A hop of the occ model: mean + stddev·Z for a standard normal Z (Box-Muller; the pair's
 /// second value is not kept, so a hop depends only on the generator's next draws), redrawn
 /// while below zero: a normal truncated at zero. AWS's simulator folds instead (abs of the draw);
@@ -196,97 +54,7 @@ std::chrono::nanoseconds normal_hop(G& g, std::chrono::nanoseconds mean,
         }
     }
 }
-
-inline void require_probability(std::string_view key, double p) {
-    if (!(p >= 0.0 && p <= 1.0)) {
-        throw config_error(key, redial::detail::format_number(p), "must be between 0 and 1");
-    }
-}
 } // namespace detail
-
-/// Throws config_error naming the first bad key (e.g. "sim.servers[0].schedule[1].at").
-inline void validate(const world_options& o) {
-    using redial::detail::require_non_negative;
-    if (o.clients == 0 || o.clients > (std::uint32_t{1} << 31)) {
-        throw config_error("sim.clients", std::to_string(o.clients),
-                           "must be between 1 and 2147483648");
-    }
-    redial::detail::require_positive("sim.connect-timeout", o.connect_timeout);
-    require_non_negative("sim.start-spread", o.start_spread);
-    if (o.servers.empty() || o.servers.size() > 65535) {
-        throw config_error("sim.servers", std::to_string(o.servers.size()),
-                           "must be between 1 and 65535 servers");
-    }
-    for (std::size_t s = 0; s < o.servers.size(); ++s) {
-        const server_options& sv = o.servers[s];
-        const std::string key = "sim.servers[" + std::to_string(s) + "]";
-        if (!(std::isfinite(sv.accept_rate) && sv.accept_rate >= 0.0 && sv.accept_rate <= 1e9)) {
-            throw config_error(key + ".accept-rate", redial::detail::format_number(sv.accept_rate),
-                               "must be between 0 (unlimited) and 1e9 per second");
-        }
-        require_non_negative(key + ".latency", sv.latency);
-        require_non_negative(key + ".hop-mean", sv.hop_mean);
-        require_non_negative(key + ".hop-stddev", sv.hop_stddev);
-        if (sv.schedule.empty() || sv.schedule.size() > 65535) {
-            throw config_error(key + ".schedule", std::to_string(sv.schedule.size()),
-                               "must have between 1 and 65535 phases");
-        }
-        for (std::size_t p = 0; p < sv.schedule.size(); ++p) {
-            const phase& ph = sv.schedule[p];
-            const std::string pk = key + ".schedule[" + std::to_string(p) + "]";
-            require_non_negative(pk + ".at", ph.at);
-            if (p > 0 && ph.at < sv.schedule[p - 1].at) {
-                throw config_error(pk + ".at", format_duration(ph.at),
-                                   "phases must be in time order");
-            }
-            if (static_cast<std::uint8_t>(ph.mode) > static_cast<std::uint8_t>(server_mode::occ)) {
-                throw config_error(pk + ".mode", std::to_string(static_cast<unsigned>(ph.mode)),
-                                   "is not a server_mode");
-            }
-            if (ph.mode == server_mode::reset_after) {
-                redial::detail::require_positive(pk + ".session-life", ph.session_life);
-            }
-        }
-    }
-    if (o.start_connected) {
-        for (std::size_t s = 0; s < o.servers.size(); ++s) {
-            server_mode m = server_mode::up; // the phase in force at zero: the last one at zero
-            for (const phase& ph : o.servers[s].schedule) {
-                if (ph.at.count() == 0) {
-                    m = ph.mode;
-                }
-            }
-            if (m != server_mode::up && m != server_mode::reset_after) {
-                throw config_error("sim.start-connected", "true",
-                                   "needs every server accepting at time zero (server " +
-                                       std::to_string(s) + " starts " + std::string(to_string(m)) +
-                                       ")");
-            }
-        }
-    }
-    const chaos_options& c = o.chaos;
-    require_non_negative("sim.chaos.session-mean-life", c.session_mean_life);
-    detail::require_probability("sim.chaos.refuse-probability", c.refuse_probability);
-    detail::require_probability("sim.chaos.hang-probability", c.hang_probability);
-    require_non_negative("sim.chaos.partition-mean-interval", c.partition_mean_interval);
-    if (c.partition_mean_interval.count() > 0) {
-        redial::detail::require_positive("sim.chaos.partition-mean-duration",
-                                         c.partition_mean_duration);
-    }
-    detail::require_probability("sim.chaos.partition-fraction", c.partition_fraction);
-    if (!(c.max_drift >= 0.0 && c.max_drift <= 0.5)) {
-        throw config_error("sim.chaos.max-drift", redial::detail::format_number(c.max_drift),
-                           "must be between 0 and 0.5");
-    }
-    detail::require_probability("sim.chaos.buggify-arm", c.buggify_arm);
-    detail::require_probability("sim.chaos.buggify-fire", c.buggify_fire);
-}
-
-// --- probes ----------------------------------------------------------------------------------
-
-/// A probe sees what the clients do, in world time. Every hook is optional (detected with
-/// `requires`); this one has none and costs nothing.
-struct null_probe {};
 
 /// Where a client is, as the world sees it.
 enum class client_phase : std::uint8_t {
@@ -311,7 +79,8 @@ auto identical_clients(Backoff backoff, Stability stability = Stability{},
         if constexpr (requires { b.seed(seed); }) {
             b.seed(seed);
         }
-        return basic_reconnect_machine<Backoff, Stability, error>(std::move(b), stability, options);
+        return basic_reconnect_machine<Backoff, Stability, sim_error>(std::move(b), stability,
+                                                                      options);
     };
 }
 
@@ -319,7 +88,7 @@ auto identical_clients(Backoff backoff, Stability stability = Stability{},
 
 /// A deterministic world: simulated servers with schedules, capacity and latency, chaos, and
 /// `clients` reconnecting clients, each driven by its own copy of `Machine` (the same
-/// basic_reconnect_machine real clients run; its Error type must be sim::error). Everything
+/// basic_reconnect_machine real clients run; its Error type must be sim_error). Everything
 /// random comes from the seed and events are processed in one total order, so the same
 /// options and seed give the same run, which trace_hash() proves.
 ///
@@ -328,8 +97,12 @@ auto identical_clients(Backoff backoff, Stability stability = Stability{},
 /// same run.
 template <class Machine, class Probe = null_probe, class Queue = event_wheel>
 class basic_world {
-    static_assert(std::same_as<typename Machine::error_type, error>,
-                  "redial::sim: clients' machines must use redial::sim::error as their Error");
+    static_assert(std::same_as<typename Machine::error_type, sim_error>,
+                  "redial::sim: clients' machines must use redial::sim::sim_error as their Error");
+    static_assert(detail::hooks_take_events<Probe>(),
+                  "redial::sim: a probe's hooks take (std::uint32_t client, const event&) with "
+                  "the observers' events (on_attempt(client, const attempt_event&), ...; a "
+                  "session's end is on_disconnected)");
 
 public:
     using machine_type = Machine;
@@ -339,7 +112,7 @@ public:
     basic_world(world_options options, Factory&& make, Probe probe = Probe{}, Queue queue = Queue{})
         : options_(std::move(options)), probe_(std::move(probe)), queue_(std::move(queue)),
           rng_(options_.seed) {
-        validate(options_);
+        validate_scenario(options_);
         for (bool& armed : armed_) {
             armed = options_.chaos.buggify_arm > 0 && unit() < options_.chaos.buggify_arm;
         }
@@ -569,7 +342,7 @@ private:
             for (std::size_t line = 0; line < sizeof(client); line += 64) {
                 detail::prefetch(p + line);
             }
-            if constexpr (requires { probe_.prefetch(id); }) {
+            if constexpr (prefetches<Probe>) {
                 probe_.prefetch(id); // a probe with per-client state fetches it too
             }
         }
@@ -652,7 +425,7 @@ private:
                 connect_done(id, c);
                 return;
             case kind::session_end:
-                session_ended(id, c, error{c.pending});
+                session_ended(id, c, sim_error{c.pending});
                 return;
             case kind::wait_done:
                 apply(id, c, c.m.on_wait_done(local_tp(c, now_)));
@@ -696,16 +469,17 @@ private:
             return;
         case decision::kind::wait:
             c.ph = client_phase::waiting;
-            if constexpr (requires { probe_.on_backoff(id, now(), d.delay); }) {
-                probe_.on_backoff(id, now(), d.delay);
+            if constexpr (hears_backoff<Probe>) {
+                probe_.on_backoff(id, backoff_event{d.delay, c.m.attempts() + 1, now()});
             }
             push_client(after_local(c, now_, d.delay), kind::wait_done, id, c);
             return;
         case decision::kind::give_up:
             c.ph = client_phase::gave_up;
             --active_;
-            if constexpr (requires { probe_.on_give_up(id, now()); }) {
-                probe_.on_give_up(id, now());
+            if constexpr (hears_give_up<Probe>) {
+                const std::string message = c.m.give_up_message(); // only a probe that reads it
+                probe_.on_give_up(id, give_up_event{message, now()});
             }
             return;
         }
@@ -713,8 +487,8 @@ private:
 
     void begin_attempt(std::uint32_t id, client& c) {
         c.ph = client_phase::connecting;
-        if constexpr (requires { probe_.on_attempt(id, now()); }) {
-            probe_.on_attempt(id, now());
+        if constexpr (hears_attempt<Probe>) {
+            probe_.on_attempt(id, attempt_event{c.m.attempts(), now()});
         }
         server_state& sv = servers_[c.server];
         const server_options& so = options_.servers[c.server];
@@ -802,20 +576,22 @@ private:
     }
 
     // The attempt failed with c.pending (a connect, or an occ write that lost).
-    void attempt_failed(std::uint32_t id, client& c) {
-        const error err{c.pending};
-        if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
-            probe_.on_connect_failed(id, now(), err);
+    void attempt_failed(std::uint32_t id, client& c) { connect_failed(id, c, c.pending); }
+
+    void connect_failed(std::uint32_t id, client& c, errc why) {
+        if constexpr (hears_connect_failed<Probe>) {
+            const failure f{make_error_code(why)}; // no text: nothing allocated
+            probe_.on_connect_failed(id, connect_failed_event{f, c.m.attempts(), now()});
         }
-        apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+        apply(id, c, c.m.on_connect_failed(local_tp(c, now_), sim_error{why}));
     }
 
     // The connect succeeded: the session runs until its server, chaos or a fault ends it.
     void connected(std::uint32_t id, client& c) {
         c.m.on_connected(local_tp(c, now_));
         c.ph = client_phase::connected;
-        if constexpr (requires { probe_.on_connected(id, now()); }) {
-            probe_.on_connected(id, now());
+        if constexpr (hears_connected<Probe>) {
+            probe_.on_connected(id, connected_event{c.m.attempts(), now()});
         }
         const phase& ph = options_.servers[c.server].schedule[servers_[c.server].phase];
         std::int64_t life = std::numeric_limits<std::int64_t>::max();
@@ -844,10 +620,14 @@ private:
         }
     }
 
-    void session_ended(std::uint32_t id, client& c, error reason) {
-        const decision d = c.m.on_session_end(local_tp(c, now_), reason);
-        if constexpr (requires { probe_.on_session_end(id, now(), reason, verdict{}); }) {
-            probe_.on_session_end(id, now(), reason, c.m.last_verdict());
+    void session_ended(std::uint32_t id, client& c, sim_error reason) {
+        const time_point local = local_tp(c, now_);
+        const decision d = c.m.on_session_end(local, reason);
+        if constexpr (hears_disconnected<Probe>) {
+            // The uptime on the client's own clock, the one its stability policy judged.
+            const failure f{make_error_code(reason.code)};
+            probe_.on_disconnected(
+                id, disconnected_event{f, local - c.m.connected_at(), c.m.last_verdict(), now()});
         }
         apply(id, c, d);
     }
@@ -855,7 +635,7 @@ private:
     // Ends an open session now (its server changed phase, or a partition cut it).
     void cut(std::uint32_t id, client& c, errc why) {
         ++c.gen; // its pending session end, if any, is void
-        session_ended(id, c, error{why});
+        session_ended(id, c, sim_error{why});
     }
 
     void overlap_end(std::uint32_t id, client& c) {
@@ -864,11 +644,7 @@ private:
         o.active = false;
         --sv.overlap_inflight;
         if (o.overlapped || sv.overlap_starts != o.starts_at_begin) {
-            const error err{errc::conflict};
-            if constexpr (requires { probe_.on_connect_failed(id, now(), err); }) {
-                probe_.on_connect_failed(id, now(), err);
-            }
-            apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+            connect_failed(id, c, errc::conflict);
             return;
         }
         write_succeeded(id, c);
@@ -919,11 +695,11 @@ private:
         c.m.on_connected(local_tp(c, now_));
         c.ph = client_phase::done;
         --active_;
-        if constexpr (requires { probe_.on_connected(id, now()); }) {
-            probe_.on_connected(id, now());
+        if constexpr (hears_connected<Probe>) {
+            probe_.on_connected(id, connected_event{c.m.attempts(), now()});
         }
-        if constexpr (requires { probe_.on_done(id, now()); }) {
-            probe_.on_done(id, now());
+        if constexpr (hears_done<Probe>) {
+            probe_.on_done(id, done_event{c.m.attempts(), now()});
         }
     }
 
@@ -944,8 +720,8 @@ private:
         }
         c.ph = client_phase::stopped;
         note(id, 0x570bULL);
-        if constexpr (requires { probe_.on_stopped(id, now()); }) {
-            probe_.on_stopped(id, now());
+        if constexpr (hears_stopped<Probe>) {
+            probe_.on_stopped(id, stopped_event{now()});
         }
     }
 
@@ -1020,7 +796,7 @@ private:
 /// A world of identical clients running `Backoff` and `Stability` on the core machine.
 template <backoff_policy Backoff, stability_policy Stability = uptime_threshold,
           class Probe = null_probe, class Queue = event_wheel>
-using world = basic_world<basic_reconnect_machine<Backoff, Stability, error>, Probe, Queue>;
+using world = basic_world<basic_reconnect_machine<Backoff, Stability, sim_error>, Probe, Queue>;
 
 } // namespace redial::sim
 
