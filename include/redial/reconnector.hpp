@@ -10,6 +10,7 @@
 #include <redial/failure.hpp>
 #include <redial/observer/hooks.hpp>
 #include <redial/observer/null.hpp>
+#include <redial/session/hold.hpp> // hold_session, the session most runs use
 #include <redial/stability/concept.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 #include <redial/transport/concept.hpp>
@@ -202,12 +203,18 @@ public:
             }
         }
 
+        /// The reconnector's clock, for the session's own timers (a read deadline, a
+        /// heartbeat): `typename Clock::timer t(done.clock(), c.get_executor())` runs in
+        /// virtual time under virtual_clock. A copy: valid as long as the session keeps it.
+        [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+
     private:
         friend basic_reconnector;
-        explicit session_done(std::weak_ptr<typename basic_reconnector::impl> i)
-            : impl_(std::move(i)) {}
+        session_done(std::weak_ptr<typename basic_reconnector::impl> i, const Clock& c)
+            : impl_(std::move(i)), clock_(c) {}
         // Weak: a session outliving the reconnector must not keep it (or a cycle) alive.
         std::weak_ptr<typename basic_reconnector::impl> impl_;
+        [[no_unique_address]] Clock clock_; // steady_clock: no bytes
     };
 
     using session_type = std::function<void(connection_type&, session_done)>;
@@ -411,7 +418,7 @@ private:
             set_status(link_status::connected);
             detail::notify(observer_, connected_event{machine_.attempts(), now});
             try {
-                session_(*connection_, session_done{this->weak_from_this()});
+                session_(*connection_, session_done{this->weak_from_this(), clock_});
             } catch (const std::exception& e) { // session code threw before it got going
                 on_session_end(failure{std::error_code{}, e.what()});
             }
@@ -545,31 +552,6 @@ private:
 public:
     /// Bytes of the shared state behind the handle (policies, timer, machine, bookkeeping).
     static constexpr std::size_t state_size = sizeof(impl);
-};
-
-/// A session that holds the connection until the peer closes it (or it fails): reads and
-/// discards, and ends with the read error as the close reason.
-struct hold_session {
-    template <class Connection, class Done>
-    void operator()(Connection& c, Done done) const {
-        // From a per-thread cache: steady reconnects allocate nothing here.
-        auto buffer = std::allocate_shared<std::array<char, 128>>(
-            detail::cached_allocator<std::array<char, 128>>());
-        read(c, std::move(done), std::move(buffer));
-    }
-
-private:
-    template <class Connection, class Done>
-    static void read(Connection& c, Done done, std::shared_ptr<std::array<char, 128>> buffer) {
-        c.async_read_some(asio::buffer(*buffer), [&c, done = std::move(done),
-                                                  buffer](std::error_code ec, std::size_t) mutable {
-            if (ec) {
-                done(ec);
-            } else {
-                read(c, std::move(done), std::move(buffer));
-            }
-        });
-    }
 };
 
 } // namespace redial

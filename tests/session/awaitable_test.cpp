@@ -1,4 +1,4 @@
-#include <redial/awaitable_session.hpp>
+#include <redial/session/awaitable.hpp>
 
 #include <redial/aliases.hpp>
 

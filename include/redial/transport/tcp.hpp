@@ -1,6 +1,8 @@
 #ifndef REDIAL_TRANSPORT_TCP_HPP
 #define REDIAL_TRANSPORT_TCP_HPP
 
+#include <redial/clock/concept.hpp>
+#include <redial/clock/steady_clock.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
 #include <redial/detail/erased_handler.hpp>
@@ -12,7 +14,6 @@
 #include <asio/error.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -27,10 +28,36 @@
 
 namespace redial {
 
+namespace detail {
+/// A TCP attempt: connect_op plus the resolver and the endpoints it found.
+template <class Clock>
+struct tcp_connect_op : connect_op<asio::ip::tcp::socket, Clock> {
+    using connect_op<asio::ip::tcp::socket, Clock>::connect_op;
+    std::optional<asio::ip::tcp::resolver> resolver;
+    asio::ip::tcp::resolver::results_type endpoints; // resolved: tried in order
+    asio::ip::tcp::resolver::results_type::const_iterator next;
+
+    /// Cancel and timeout stop the resolve too (its completion then finds the op done).
+    void abort(std::error_code ec) {
+        if (!this->done && resolver) {
+            resolver->cancel();
+        }
+        connect_op<asio::ip::tcp::socket, Clock>::abort(ec);
+    }
+};
+} // namespace detail
+
 /// TCP: resolves the host on every attempt (addresses change), tries every endpoint in order,
-/// and fails with asio::error::timed_out when resolve plus connect exceed the connect timeout.
-/// The connection is an asio::ip::tcp::socket.
-class tcp_transport {
+/// and fails with asio::error::timed_out when resolve plus connect exceed the connect timeout,
+/// measured on `Clock` (virtual time under virtual_clock). The connection is an
+/// asio::ip::tcp::socket. `tcp_transport` is the production one, on steady_clock.
+template <clock_source Clock = steady_clock>
+class basic_tcp_transport : public detail::connect_transport<basic_tcp_transport<Clock>,
+                                                             detail::tcp_connect_op<Clock>, Clock> {
+    using op_type = detail::tcp_connect_op<Clock>;
+    using base = detail::connect_transport<basic_tcp_transport, op_type, Clock>;
+    friend base;
+
 public:
     using connection = asio::ip::tcp::socket;
 
@@ -39,11 +66,14 @@ public:
     /// (over 253 characters, a label empty or over 63, a colon, space or control character:
     /// no lookup could ever find it), an empty port or a numeric one outside 1-65535 (`tcp port`;
     /// other ports are service names, resolved per attempt), or a timeout that is not positive
-    /// (`connect-timeout`).
-    tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
-                  std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10})
-        : ex_(std::move(ex)), host_(std::move(host)), port_(std::move(port)),
-          timeout_(detail::require_positive("connect-timeout", connect_timeout)) {
+    /// (`connect-timeout`). `clock`: the connect timeout's (default-constructed for
+    /// steady_clock; a virtual_clock must be given).
+    basic_tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
+                        std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10},
+                        Clock clock = Clock{})
+        : base(std::move(ex), detail::require_positive("connect-timeout", connect_timeout),
+               std::move(clock)),
+          host_(std::move(host)), port_(std::move(port)) {
         if (host_.empty()) {
             throw config_error("tcp host", host_, "must not be empty");
         }
@@ -69,22 +99,6 @@ public:
         }
         if (!not_ip && digits) {
             numeric_.emplace(address, static_cast<unsigned short>(port_number));
-        }
-    }
-
-    template <class Token>
-    auto async_connect(Token&& token) {
-        return asio::async_initiate<Token, void(std::error_code, connection)>(
-            [this](auto handler) { this->start(std::move(handler)); }, token);
-    }
-
-    /// Aborts the attempt in progress: it completes with operation_aborted.
-    void cancel() {
-        if (auto op = op_.lock()) {
-            if (std::optional<asio::ip::tcp::resolver>& r = op->resolver) {
-                r->cancel();
-            }
-            op->abort(asio::error::operation_aborted);
         }
     }
 
@@ -129,24 +143,8 @@ private:
         }
     }
 
-    struct op_type : detail::connect_op<connection> {
-        using detail::connect_op<connection>::connect_op;
-        std::optional<asio::ip::tcp::resolver> resolver;
-        asio::ip::tcp::resolver::results_type endpoints; // resolved: tried in order
-        asio::ip::tcp::resolver::results_type::const_iterator next;
-    };
-
-    template <class Handler>
-    void start(Handler handler) {
-        // The attempt's socket, resolver and timer live on the handler's executor (a
-        // reconnector's strand), so the connection's I/O completes where its owner runs.
-        const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
-        auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
-        op_ = op;
-        launch(std::move(op), ex);
-    }
-
-    // The rest of an attempt does not depend on the handler (begin() erased it): compiled once.
+    // The rest of an attempt does not depend on the handler (begin() erased it): compiled once
+    // per clock.
     void launch(std::shared_ptr<op_type> op, const asio::any_io_executor& ex) {
         if (numeric_) { // an IP literal: no resolver, no trip through its thread
             connect(std::move(op), *numeric_);
@@ -195,13 +193,13 @@ private:
                                }));
     }
 
-    asio::any_io_executor ex_;
     std::string host_;
     std::string port_;
-    std::chrono::nanoseconds timeout_;
     std::optional<asio::ip::tcp::endpoint> numeric_; // host and port as numbers, if they are
-    std::weak_ptr<op_type> op_;
 };
+
+/// TCP on steady_clock: production time.
+using tcp_transport = basic_tcp_transport<steady_clock>;
 
 static_assert(transport<tcp_transport>);
 

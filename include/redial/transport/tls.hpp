@@ -3,8 +3,12 @@
 
 // TLS over asio::ssl (OpenSSL): link OpenSSL::SSL. Only this header includes OpenSSL.
 
+#include <redial/clock/concept.hpp>
+#include <redial/clock/steady_clock.hpp>
+#include <redial/detail/deadline.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/error.hpp>
+#include <redial/time.hpp>
 #include <redial/transport/concept.hpp>
 #include <redial/transport/tcp.hpp>
 
@@ -19,7 +23,6 @@
 #include <asio/post.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
-#include <asio/steady_timer.hpp>
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -141,24 +144,29 @@ private:
     std::shared_ptr<stream_type> stream_;
 };
 
-/// TLS over TCP: tcp_transport's connect (resolve, every endpoint), then a client handshake
-/// with SNI, peer verification and host name verification, all within the connect timeout. A
-/// verification failure is a connect error whose message says why (tls_verify_category).
-class tls_transport {
+/// TLS over TCP: basic_tcp_transport's connect (resolve, every endpoint), then a client
+/// handshake with SNI, peer verification and host name verification, all within the connect
+/// timeout, measured on `Clock` (virtual time under virtual_clock). A verification failure is a
+/// connect error whose message says why (tls_verify_category). `tls_transport` is the
+/// production one, on steady_clock.
+template <clock_source Clock = steady_clock>
+class basic_tls_transport {
 public:
     using connection = tls_connection;
 
     /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and the
-    /// config_errors of tcp_transport's host, port and timeout.
-    tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
-                  tls_options options = {})
-        : tcp_(ex, host, std::move(port), options.connect_timeout),
+    /// config_errors of basic_tcp_transport's host, port and timeout. `clock`: the connect
+    /// timeout's (default-constructed for steady_clock; a virtual_clock must be given).
+    basic_tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
+                        tls_options options = {}, Clock clock = Clock{})
+        : tcp_(ex, host, std::move(port), options.connect_timeout, clock),
           shared_(std::make_shared<shared>(
               shared{std::move(ex),
                      options.sni.value_or(host),
                      std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client),
                      options.connect_timeout,
                      options.verify,
+                     std::move(clock),
                      {}})) {
         std::error_code ec;
         if (options.ca_file) {
@@ -183,14 +191,25 @@ public:
     void cancel() {
         ++shared_->cancels;
         tcp_.cancel();
-        if (auto s = shared_->handshaking.lock()) {
+        if (auto op = shared_->handshaking.lock()) {
             std::error_code ignored;
-            s->lowest_layer().close(ignored);
+            op->stream.lowest_layer().close(ignored);
         }
     }
 
+    /// The clock the connect timeout runs on.
+    [[nodiscard]] const Clock& clock() const noexcept { return tcp_.clock(); }
+
 private:
     using stream_type = tls_connection::stream_type;
+
+    // One handshake: the stream and what is left of the connect timeout.
+    struct handshake_op {
+        handshake_op(asio::ip::tcp::socket socket, asio::ssl::context& context, const Clock& clock)
+            : stream(std::move(socket), context), limit(clock, stream.get_executor()) {}
+        stream_type stream;
+        detail::deadline<Clock> limit;
+    };
 
     // What the handshake needs, owned by its completions, so a transport destroyed mid-connect
     // leaves nothing dangling.
@@ -200,14 +219,15 @@ private:
         std::shared_ptr<asio::ssl::context> context;
         std::chrono::nanoseconds timeout;
         bool verify;
-        std::weak_ptr<stream_type> handshaking;
+        Clock clock;
+        std::weak_ptr<handshake_op> handshaking;
         std::uint64_t cancels = 0; // a cancel between the TCP connect and the handshake ends it
     };
 
     template <class Handler>
     void start(Handler handler) {
         // The TCP connect has its own timeout; the handshake gets what is left of it.
-        const auto started = std::chrono::steady_clock::now();
+        const time_point started = shared_->clock.now();
         // The TCP attempt, and so the handshake and the connection, on the handler's executor
         // (a reconnector's strand).
         const asio::any_io_executor ex = asio::get_associated_executor(handler, shared_->ex);
@@ -229,9 +249,9 @@ private:
 
     template <class Handler>
     static void handshake(const std::shared_ptr<shared>& state, asio::ip::tcp::socket socket,
-                          std::chrono::steady_clock::time_point started, Handler h) {
-        auto stream = std::make_shared<stream_type>(std::move(socket), *state->context);
-        SSL* ssl = stream->native_handle();
+                          time_point started, Handler h) {
+        auto op = std::make_shared<handshake_op>(std::move(socket), *state->context, state->clock);
+        SSL* ssl = op->stream.native_handle();
         std::error_code not_ip;
         (void)asio::ip::make_address(state->server_name, not_ip);
         if (not_ip) { // a DNS name: sent as SNI (RFC 6066 forbids IP literals there)
@@ -245,27 +265,22 @@ private:
                 X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), state->server_name.c_str());
             }
         }
-        state->handshaking = stream;
-        auto timer = std::make_shared<asio::steady_timer>(stream->get_executor());
-        timer->expires_at(detail::sat_add(started, state->timeout));
-        auto timed_out = std::make_shared<bool>(false);
-        timer->async_wait(
-            [weak = std::weak_ptr<stream_type>(stream), timed_out](std::error_code ec) {
-                if (auto s = weak.lock(); s && !ec) {
-                    *timed_out = true;
-                    std::error_code ignored;
-                    s->lowest_layer().close(ignored);
-                }
-            });
-        stream->async_handshake(
+        state->handshaking = op;
+        op->limit.arm(detail::sat_add(started, state->timeout), std::weak_ptr<handshake_op>(op),
+                      [](handshake_op& o) {
+                          std::error_code ignored;
+                          o.stream.lowest_layer().close(ignored); // fails the handshake
+                      });
+        handshake_op& o = *op;
+        o.stream.async_handshake(
             asio::ssl::stream_base::client,
-            [stream, timer, timed_out, h = std::move(h)](std::error_code ec) mutable {
-                timer->cancel();
-                if (*timed_out) {
+            [op = std::move(op), h = std::move(h)](std::error_code ec) mutable {
+                op->limit.cancel();
+                if (op->limit.expired()) {
                     ec = asio::error::timed_out;
                 } else if (ec) {
                     // Say why verification failed, not just that the handshake did.
-                    const long verify = SSL_get_verify_result(stream->native_handle());
+                    const long verify = SSL_get_verify_result(op->stream.native_handle());
                     if (verify != X509_V_OK) {
                         ec = std::error_code(static_cast<int>(verify), tls_verify_category());
                     }
@@ -274,13 +289,16 @@ private:
                     std::move(h)(ec, connection{});
                     return;
                 }
-                std::move(h)(ec, connection{std::make_unique<stream_type>(std::move(*stream))});
+                std::move(h)(ec, connection{std::make_unique<stream_type>(std::move(op->stream))});
             });
     }
 
-    tcp_transport tcp_;
+    basic_tcp_transport<Clock> tcp_;
     std::shared_ptr<shared> shared_;
 };
+
+/// TLS on steady_clock: production time.
+using tls_transport = basic_tls_transport<steady_clock>;
 
 static_assert(transport<tls_transport>);
 

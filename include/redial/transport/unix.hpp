@@ -1,14 +1,14 @@
 #ifndef REDIAL_TRANSPORT_UNIX_HPP
 #define REDIAL_TRANSPORT_UNIX_HPP
 
+#include <redial/clock/concept.hpp>
+#include <redial/clock/steady_clock.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
 #include <redial/detail/erased_handler.hpp>
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
 #include <asio/local/stream_protocol.hpp>
 
 #include <chrono>
@@ -23,18 +23,29 @@
 
 namespace redial {
 
-/// A unix-domain stream socket at a path, with a connect timeout like tcp_transport's.
-class unix_transport {
+/// A unix-domain stream socket at a path, with a connect timeout on `Clock` like
+/// basic_tcp_transport's. `unix_transport` is the production one, on steady_clock.
+template <clock_source Clock = steady_clock>
+class basic_unix_transport
+    : public detail::connect_transport<
+          basic_unix_transport<Clock>,
+          detail::connect_op<asio::local::stream_protocol::socket, Clock>, Clock> {
+    using op_type = detail::connect_op<asio::local::stream_protocol::socket, Clock>;
+    using base = detail::connect_transport<basic_unix_transport, op_type, Clock>;
+    friend base;
+
 public:
     using connection = asio::local::stream_protocol::socket;
 
     /// Throws config_error (a std::invalid_argument) naming the key and the value for an empty
     /// path or one longer than a socket address holds (key `unix path`; 107 bytes on Linux),
-    /// or a timeout that is not positive (`connect-timeout`).
-    unix_transport(asio::any_io_executor ex, std::string path,
-                   std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10})
-        : ex_(std::move(ex)), path_(std::move(path)),
-          timeout_(detail::require_positive("connect-timeout", connect_timeout)) {
+    /// or a timeout that is not positive (`connect-timeout`). `clock`: as basic_tcp_transport's.
+    basic_unix_transport(asio::any_io_executor ex, std::string path,
+                         std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10},
+                         Clock clock = Clock{})
+        : base(std::move(ex), detail::require_positive("connect-timeout", connect_timeout),
+               std::move(clock)),
+          path_(std::move(path)) {
         if (path_.empty()) {
             throw config_error("unix path", path_, "must not be empty");
         }
@@ -47,36 +58,21 @@ public:
         }
     }
 
-    template <class Token>
-    auto async_connect(Token&& token) {
-        return asio::async_initiate<Token, void(std::error_code, connection)>(
-            [this](auto handler) { this->start(std::move(handler)); }, token);
-    }
-    void cancel() {
-        if (auto op = op_.lock()) {
-            op->abort(asio::error::operation_aborted);
-        }
-    }
     [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
 private:
-    using op_type = detail::connect_op<connection>;
-
-    template <class Handler>
-    void start(Handler handler) {
-        // On the handler's executor (a reconnector's strand): see tcp_transport.
-        const asio::any_io_executor ex = asio::get_associated_executor(handler, ex_);
-        auto op = op_type::template begin<op_type>(ex, std::move(handler), timeout_);
-        op_ = op;
-        op->socket.async_connect(asio::local::stream_protocol::endpoint(path_),
-                                 op_type::cached([op](std::error_code ec) { op->finish(ec); }));
+    void launch(std::shared_ptr<op_type> op, const asio::any_io_executor&) {
+        op_type& o = *op;
+        o.socket.async_connect(
+            asio::local::stream_protocol::endpoint(path_),
+            op_type::cached([op = std::move(op)](std::error_code ec) { op->finish(ec); }));
     }
 
-    asio::any_io_executor ex_;
     std::string path_;
-    std::chrono::nanoseconds timeout_;
-    std::weak_ptr<op_type> op_;
 };
+
+/// A unix-domain socket on steady_clock: production time.
+using unix_transport = basic_unix_transport<steady_clock>;
 
 static_assert(transport<unix_transport>);
 
