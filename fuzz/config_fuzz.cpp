@@ -85,11 +85,15 @@ void check_backoff(const redial::options& o) {
     }
     const ns max = b.max_delay();
     check(max.count() >= 0 && b.initial_delay() == o.initial, "max or initial delay is off");
-    const bool plain = o.jitter == redial::jitter_kind::none;
-    const bool decorrelated = o.jitter == redial::jitter_kind::decorrelated;
+    const std::string_view chosen = redial::detail::chosen_backoff(o);
+    const bool decorrelated = chosen == "decorrelated";
+    // exponential without jitter, linear, constant: no generator, never shrinking.
+    const bool plain = o.jitter == redial::jitter_kind::none && !decorrelated;
     const bool capped =
         o.jitter != redial::jitter_kind::grpc && o.jitter_cap != redial::jitter_cap::overshoot;
-    if (plain || decorrelated || capped) {
+    if (chosen == "constant") {
+        check(max == o.initial, "max_delay() of backoff=constant is not backoff-initial");
+    } else if (plain || decorrelated || capped) {
         check(max == o.max, "max_delay() is not backoff-max for a policy that caps there");
     }
     std::vector<ns> first;

@@ -7,11 +7,13 @@
 #include <redial/config.hpp>
 #include <redial/error.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -84,6 +86,22 @@ inline bool documented_valid(const options& o) {
     constexpr nanoseconds largest = nanoseconds::max();
     if (static_cast<std::size_t>(o.jitter) > 5 || static_cast<std::size_t>(o.jitter_cap) > 2 ||
         static_cast<std::size_t>(o.stability) > 3) {
+        return false;
+    }
+    // backoff: a built-in name; jitter only for exponential, and jitter=decorrelated (the older
+    // spelling of backoff=decorrelated) only with backoff exponential or decorrelated.
+    const std::string_view backoffs[] = {"exponential", "decorrelated", "constant", "linear"};
+    if (std::find(std::begin(backoffs), std::end(backoffs), o.backoff) == std::end(backoffs)) {
+        return false;
+    }
+    if (o.jitter == jitter_kind::decorrelated) {
+        if (o.backoff != "exponential" && o.backoff != "decorrelated") {
+            return false;
+        }
+    } else if (o.jitter != jitter_kind::none && o.backoff != "exponential") {
+        return false;
+    }
+    if (o.step && o.step->count() < 0) {
         return false;
     }
     if (o.initial.count() <= 0 || !(o.multiplier >= 1.0) ||

@@ -1,6 +1,7 @@
 #ifndef REDIAL_DURATION_HPP
 #define REDIAL_DURATION_HPP
 
+#include <redial/detail/text.hpp>
 #include <redial/error.hpp>
 
 #include <chrono>
@@ -31,13 +32,6 @@ inline constexpr duration_unit duration_units[] = {
     {"ns", 1},
 };
 
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-constexpr bool is_digit(char c) noexcept {
-    return c >= '0' && c <= '9';
-}
-
 inline void append_fraction(std::string& out, std::int64_t frac, int digits) {
     if (frac == 0) {
         return;
@@ -62,13 +56,7 @@ inline void append_fraction(std::string& out, std::int64_t frac, int digits) {
 inline std::chrono::nanoseconds parse_duration(std::string_view text,
                                                std::string_view key = "duration") {
     using detail::duration_units;
-    std::string_view s = text;
-    while (!s.empty() && detail::is_space(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && detail::is_space(s.back())) {
-        s.remove_suffix(1);
-    }
+    std::string_view s = detail::trim(text);
     auto fail = [&](std::string_view why) { return config_error(key, text, why); };
     if (s.empty()) {
         throw fail("empty value (expected a duration such as 250ms, 1.5s, 5m or 1h30m)");

@@ -1,8 +1,10 @@
 #ifndef REDIAL_TESTS_SUPPORT_POLICY_LIST_HPP
 #define REDIAL_TESTS_SUPPORT_POLICY_LIST_HPP
 
-// The one list of every built-in policy type. Typed tests and benchmarks iterate over it, so a
-// new policy is tested and benchmarked by adding it here (and a policy_traits entry).
+// The one list of every built-in policy type. Typed tests and benchmarks iterate over it. The
+// backoffs are the registry's (config/backoff_registry.hpp): a policy registered there is
+// tested and benchmarked here with no change, its sample made by its entry from the default
+// options; a policy_traits specialization below only names a sample differently.
 
 #include <redial/backoff/constant.hpp>
 #include <redial/backoff/decorrelated_jitter.hpp>
@@ -15,6 +17,7 @@
 #include <redial/stability/restart_intensity.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 
+#include <boost/hana/concat.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
 #include <boost/hana/unpack.hpp>
@@ -22,25 +25,44 @@
 #include <chrono>
 #include <cstdint>
 #include <ratio>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 
 namespace redial::test {
 
 using namespace std::chrono_literals;
 
-/// A name and a deterministic sample instance (fixed seed) of each listed policy.
-template <class P>
-struct policy_traits;
+namespace detail {
 
-template <>
-struct policy_traits<constant_backoff> {
-    static constexpr const char* name = "constant";
-    static constant_backoff make(std::uint64_t) { return constant_backoff{1s}; }
+/// The name of the registry entry whose factory returns P itself ("" if none does).
+template <class P, class... Entries>
+constexpr std::string_view entry_name(redial::detail::type_list<Entries...>) {
+    std::string_view name;
+    (void)((std::is_same_v<redial::detail::made_by<Entries>, P> && (name = Entries::name, true)) ||
+           ...);
+    return name;
+}
+
+} // namespace detail
+
+/// A name and a deterministic sample instance (fixed seed) of each listed policy. By default,
+/// a registered policy's entry name, made from the default options by its entry.
+template <class P>
+struct policy_traits {
+    static constexpr std::string_view entry =
+        detail::entry_name<P>(builtin_backoffs::entry_types{});
+    static_assert(!entry.empty(), "a listed policy needs a registry entry or a policy_traits");
+    static constexpr const char* name = entry.data(); // a literal: terminated
+    static P make(std::uint64_t seed) {
+        options o;
+        o.backoff = std::string(entry);
+        o.seed = seed;
+        return std::get<P>(builtin_backoffs::make(o));
+    }
 };
-template <>
-struct policy_traits<linear_backoff> {
-    static constexpr const char* name = "linear";
-    static linear_backoff make(std::uint64_t) { return linear_backoff{1s, 1s, 30s}; }
-};
+
 template <>
 struct policy_traits<exponential_backoff> {
     static constexpr const char* name = "exponential";
@@ -63,6 +85,13 @@ template <>
 struct policy_traits<full_jittered<exponential_backoff>> {
     static constexpr const char* name = "full_jittered_exponential";
     static full_jittered<exponential_backoff> make(std::uint64_t seed) {
+        return {exponential_backoff{1s, 2.0, 30s}, {}, seed};
+    }
+};
+template <>
+struct policy_traits<equal_jittered<exponential_backoff>> {
+    static constexpr const char* name = "equal_jittered_exponential";
+    static equal_jittered<exponential_backoff> make(std::uint64_t seed) {
         return {exponential_backoff{1s, 2.0, 30s}, {}, seed};
     }
 };
@@ -112,10 +141,16 @@ struct policy_traits<configured_stability> {
     static configured_stability make(std::uint64_t) { return make_stability(options{}); }
 };
 
+template <class... Ts>
+constexpr auto hana_types(const std::variant<Ts...>*) {
+    return boost::hana::tuple_t<Ts...>;
+}
+
+/// The registry's policy types, then two that are not registered: a NATS-style static window
+/// on a constant, and the run-time choice itself.
 inline constexpr auto backoff_policies =
-    boost::hana::tuple_t<constant_backoff, linear_backoff, exponential_backoff, decorrelated_jitter,
-                         jittered<exponential_backoff>, full_jittered<exponential_backoff>,
-                         nats_jittered, configured_backoff>;
+    boost::hana::concat(hana_types(static_cast<const builtin_backoffs::variant_type*>(nullptr)),
+                        boost::hana::tuple_t<nats_jittered, configured_backoff>);
 
 inline constexpr auto stability_policies =
     boost::hana::tuple_t<uptime_threshold, always_stable, flap_damping, restart_intensity,
