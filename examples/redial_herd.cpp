@@ -7,10 +7,11 @@
 //   redial-herd --scenario occ --base 10ms --cap 2s  (AWS's optimistic-concurrency model)
 //   redial-herd --scenario contention --clients 100 --json
 
-#include <redial/backoff/constant.hpp>
-#include <redial/backoff/decorrelated_jitter.hpp>
 #include <redial/backoff/exponential.hpp>
 #include <redial/backoff/jitter.hpp>
+#include <redial/config/backoff_registry.hpp>
+#include <redial/config/options.hpp>
+#include <redial/detail/parse.hpp>
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
 #include <redial/sim/fleet_stats.hpp>
@@ -19,7 +20,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -39,8 +40,33 @@ using namespace std::chrono_literals;
 using ns = std::chrono::nanoseconds;
 namespace sim = redial::sim;
 
-constexpr std::string_view policy_names[] = {"exponential",  "full", "equal",
-                                             "decorrelated", "grpc", "constant"};
+// Exponential's jittered forms, run with the run-time jitter_range windows the herd has always
+// used (configuration's full and equal windows are exact in integers and draw other delays).
+constexpr std::string_view jittered_exponential[] = {"full", "equal", "grpc"};
+
+// --policy's names: every registered backoff (config/backoff_registry.hpp), exponential followed
+// by its jittered forms.
+std::vector<std::string> policy_names() {
+    std::vector<std::string> names;
+    for (const redial::backoff_info& b : redial::backoff_policies()) {
+        names.emplace_back(b.name);
+        if (b.name == "exponential") {
+            names.insert(names.end(), std::begin(jittered_exponential),
+                         std::end(jittered_exponential));
+        }
+    }
+    return names;
+}
+
+// "a, b, c or all", for messages.
+std::string policy_choices() {
+    std::string s;
+    for (const std::string& n : policy_names()) {
+        s += n + ", ";
+    }
+    s.resize(s.size() - 2);
+    return s + " or all";
+}
 
 struct herd_options {
     std::string scenario = "outage";
@@ -104,8 +130,8 @@ void print_help() {
         "                       AWS's model); contention: each client makes one write that\n"
         "                       succeeds only if no other attempt overlaps it\n"
         "  --clients N          fleet size (default 100000 for outage, 100 otherwise)\n"
-        "  --policy LIST        comma-separated: exponential (no jitter), full, equal,\n"
-        "                       decorrelated, grpc, constant; or all (default)\n"
+        "  --policy LIST        comma-separated, from: %s (default all);\n"
+        "                       full, equal and grpc are exponential with that jitter\n"
         "  --seed N             the run's seed (default 1); the same seed, the same run\n"
         "  --base DUR           initial delay (1s)      --cap DUR      largest delay (30s)\n"
         "  --multiplier X       growth (2; grpc uses 1.6)\n"
@@ -125,7 +151,8 @@ void print_help() {
         "  --json               print JSON instead of the table\n"
         "  --svg FILE           write attempts per second over time, one line per policy\n"
         "  --plot-until DUR     the SVG's time axis ends here (default: the whole run)\n"
-        "  --help               this text\n");
+        "  --help               this text\n",
+        policy_choices().c_str());
 }
 
 ns parse_dur(std::string_view flag, std::string_view v) {
@@ -136,11 +163,17 @@ ns parse_dur(std::string_view flag, std::string_view v) {
     }
 }
 
+// Numbers through the library's parsers (the configuration's), with the range in the message.
 std::uint64_t parse_count(std::string_view flag, std::string_view v, std::uint64_t lo,
                           std::uint64_t hi) {
     std::uint64_t n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || p != v.data() + v.size() || n < lo || n > hi) {
+    bool ok = true;
+    try {
+        n = redial::detail::parse_unsigned<std::uint64_t>(flag, v);
+    } catch (const redial::config_error&) {
+        ok = false;
+    }
+    if (!ok || n < lo || n > hi) {
         usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
                     "\": expected a whole number from " + std::to_string(lo) + " to " +
                     std::to_string(hi));
@@ -150,8 +183,13 @@ std::uint64_t parse_count(std::string_view flag, std::string_view v, std::uint64
 
 double parse_number(std::string_view flag, std::string_view v, double lo, double hi) {
     double x = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (ec != std::errc{} || p != v.data() + v.size() || !(x >= lo && x <= hi)) {
+    bool ok = true;
+    try {
+        x = redial::detail::parse_double(flag, v);
+    } catch (const redial::config_error&) {
+        ok = false;
+    }
+    if (!ok || !(x >= lo && x <= hi)) {
         usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
                     "\": expected a number from " + redial::detail::format_number(lo) + " to " +
                     redial::detail::format_number(hi));
@@ -329,8 +367,9 @@ herd_options parse(int argc, char** argv) {
     if (o.clients == 0) {
         o.clients = o.scenario == "outage" ? 100'000 : 100;
     }
+    const std::vector<std::string> known = policy_names();
     if (policy_list == "all") {
-        o.policies.assign(std::begin(policy_names), std::end(policy_names));
+        o.policies = known;
     } else {
         std::string_view rest = policy_list;
         while (true) {
@@ -338,14 +377,11 @@ herd_options parse(int argc, char** argv) {
             const std::string name(rest.substr(0, comma));
             if (name.empty()) {
                 usage_error("invalid --policy \"" + policy_list +
-                            "\": an empty name; expected a comma-separated list of "
-                            "exponential, full, equal, decorrelated, grpc, constant, or all");
+                            "\": an empty name; expected a comma-separated list of " +
+                            policy_choices());
             }
-            if (std::find(std::begin(policy_names), std::end(policy_names), name) ==
-                std::end(policy_names)) {
-                usage_error("invalid --policy \"" + name +
-                            "\": expected exponential, full, equal, decorrelated, grpc, "
-                            "constant or all");
+            if (std::find(known.begin(), known.end(), name) == known.end()) {
+                usage_error("invalid --policy \"" + name + "\": expected " + policy_choices());
             }
             o.policies.push_back(name);
             if (comma == std::string_view::npos) {
@@ -435,9 +471,6 @@ result run(const herd_options& h, const std::string& name, const Policy& policy)
 
 result run_policy(const herd_options& h, const std::string& name) {
     const redial::exponential_backoff exponential{h.base, h.multiplier, h.cap};
-    if (name == "exponential") {
-        return run(h, name, exponential);
-    }
     if (name == "full") {
         return run(h, name,
                    redial::jittered<redial::exponential_backoff>{exponential, redial::full_jitter(),
@@ -448,16 +481,22 @@ result run_policy(const herd_options& h, const std::string& name) {
                    redial::jittered<redial::exponential_backoff>{exponential,
                                                                  redial::equal_jitter(), h.seed});
     }
-    if (name == "decorrelated") {
-        return run(h, name, redial::decorrelated_jitter{h.base, h.cap, h.seed});
-    }
     if (name == "grpc") {
         return run(
             h, name,
             redial::jittered<redial::exponential_backoff>{
                 redial::exponential_backoff{h.base, 1.6, h.cap}, redial::grpc_jitter(), h.seed});
     }
-    return run(h, name, redial::constant_backoff{h.base});
+    // A registered backoff, made by its entry from the herd's flags (the step of linear follows
+    // --base), as configuration would make it.
+    redial::options o;
+    o.backoff = name;
+    o.initial = h.base;
+    o.multiplier = h.multiplier;
+    o.max = h.cap;
+    o.seed = h.seed;
+    return std::visit([&](const auto& policy) { return run(h, name, policy); },
+                      redial::builtin_backoffs::make(o));
 }
 
 double seconds(ns d) {
@@ -569,8 +608,8 @@ void write_svg(const herd_options& h, const std::vector<result>& results) {
     auto y = [&](double rate) { // log10(rate + 1): zero sits on the axis
         return top + ph - ph * std::log10(rate + 1.0) / decades;
     };
-    static constexpr const char* colours[] = {"#d62728", "#1f77b4", "#2ca02c",
-                                              "#9467bd", "#ff7f0e", "#8c564b"};
+    static constexpr const char* colours[] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd",
+                                              "#ff7f0e", "#8c564b", "#e377c2"};
     out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
         << "\" viewBox=\"0 0 " << width << ' ' << height
         << "\" font-family=\"sans-serif\" font-size=\"13\">\n"

@@ -8,11 +8,11 @@
 
 #include <redial/config.hpp>
 #include <redial/core/machine.hpp>
+#include <redial/detail/parse.hpp>
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -21,7 +21,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -114,6 +116,11 @@ void print_help() {
         std::printf("  --%-20s %-34s default %s\n", std::string(k.name).c_str(),
                     std::string(k.syntax).c_str(), std::string(k.default_text).c_str());
     }
+    std::printf("\nBackoff policies (--backoff NAME):\n");
+    for (const redial::backoff_info& b : redial::backoff_policies()) {
+        std::printf("  %-22s %s\n", std::string(b.name).c_str(),
+                    std::string(b.description).c_str());
+    }
     std::printf("\nTool options:\n"
                 "  --attempts N           rows to print when it never gives up (default 20)\n"
                 "  --runs N               seeded runs measuring each delay's range (default "
@@ -125,14 +132,30 @@ void print_help() {
                 "  --help                 this text\n");
 }
 
+// Through the library's number parser (the configuration's), with the range in the message.
 std::size_t parse_count(std::string_view flag, std::string_view v, std::size_t max) {
     std::size_t n = 0;
-    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-    if (ec != std::errc{} || p != v.data() + v.size() || n == 0 || n > max) {
+    bool ok = true;
+    try {
+        n = redial::detail::parse_unsigned<std::size_t>(flag, v);
+    } catch (const redial::config_error&) {
+        ok = false;
+    }
+    if (!ok || n == 0 || n > max) {
         usage_error("invalid " + std::string(flag) + " \"" + std::string(v) +
                     "\": expected a whole number from 1 to " + std::to_string(max));
     }
     return n;
+}
+
+// Whether the chosen backoff draws its delays (any registered policy with a generator).
+bool is_random(const redial::options& o) {
+    return std::visit(
+        [](const auto& p) {
+            using P = std::remove_cvref_t<decltype(p)>;
+            return requires(P& q) { q.seed(std::uint64_t{1}); };
+        },
+        redial::make_backoff(o).policy());
 }
 
 } // namespace
@@ -198,8 +221,8 @@ int main(int argc, char** argv) {
         std::vector<std::pair<std::string_view, std::string_view>> views(pairs.begin(),
                                                                          pairs.end());
         const redial::options o = redial::options_from_pairs(views);
-        if (o.jitter != redial::jitter_kind::none &&
-            std::uint64_t{tool.runs} * tool.attempts > max_samples) {
+        const bool random = is_random(o);
+        if (random && std::uint64_t{tool.runs} * tool.attempts > max_samples) {
             usage_error("invalid --runs \"" + tool.runs_text.value_or(std::to_string(tool.runs)) +
                         "\": with --attempts " + std::to_string(tool.attempts) +
                         ", --runs x --attempts must not exceed " + std::to_string(max_samples));
@@ -208,7 +231,6 @@ int main(int argc, char** argv) {
         // The run shown, then `runs` seeded runs for the range of each delay.
         const run_result shown = run(o, tool);
         std::vector<std::optional<std::pair<ns, ns>>> ranges(shown.delays.size()); // min, max
-        const bool random = o.jitter != redial::jitter_kind::none;
         if (random) {
             redial::options seeded = o;
             for (std::size_t s = 0; s < tool.runs; ++s) {
