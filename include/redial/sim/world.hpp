@@ -576,14 +576,19 @@ private:
     }
 
     // The attempt failed with c.pending (a connect, or an occ write that lost).
-    void attempt_failed(std::uint32_t id, client& c) { connect_failed(id, c, c.pending); }
+    void attempt_failed(std::uint32_t id, client& c) {
+        const sim_error err{c.pending};
+        report_connect_failed(id, c, err);
+        apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
+    }
 
-    void connect_failed(std::uint32_t id, client& c, errc why) {
+    // Kept apart from the machine's call: one function doing both made GCC inline apply()
+    // differently and cost 1% more instructions per event, even with no probe.
+    void report_connect_failed(std::uint32_t id, const client& c, sim_error err) {
         if constexpr (hears_connect_failed<Probe>) {
-            const failure f{make_error_code(why)}; // no text: nothing allocated
+            const failure f{make_error_code(err.code)}; // no text: nothing allocated
             probe_.on_connect_failed(id, connect_failed_event{f, c.m.attempts(), now()});
         }
-        apply(id, c, c.m.on_connect_failed(local_tp(c, now_), sim_error{why}));
     }
 
     // The connect succeeded: the session runs until its server, chaos or a fault ends it.
@@ -644,7 +649,9 @@ private:
         o.active = false;
         --sv.overlap_inflight;
         if (o.overlapped || sv.overlap_starts != o.starts_at_begin) {
-            connect_failed(id, c, errc::conflict);
+            const sim_error err{errc::conflict};
+            report_connect_failed(id, c, err);
+            apply(id, c, c.m.on_connect_failed(local_tp(c, now_), err));
             return;
         }
         write_succeeded(id, c);
