@@ -1,6 +1,7 @@
 #include <redial/transport/tcp.hpp>
 
 #include <redial/clock/steady_clock.hpp>
+#include <redial/clock/virtual_clock.hpp>
 #include <redial/reconnector.hpp>
 
 #include <asio/io_context.hpp>
@@ -291,6 +292,78 @@ TEST_F(TcpTransport, SuccessiveAttemptsEachCompleteOnceAndALateCancelKeepsTheCon
     for (const tcp::socket& s : connections) {
         EXPECT_TRUE(s.is_open());
     }
+}
+
+// A connect nobody answers, deterministically: a listener with backlog 0 holds one queued
+// connection (the filler, connected first), and Linux drops every further SYN while its accept
+// queue is full, so the attempt stays pending (the client retransmits only seconds later, in
+// real time). The connect timeout runs on the Clock: under virtual_clock it ends the attempt
+// exactly when virtual time reaches the deadline.
+struct TcpVirtualTime : ::testing::Test {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    tcp::acceptor full{io};
+    tcp::socket filler{io};
+    std::string port;
+    void SetUp() override {
+        full.open(tcp::v4());
+        full.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+        full.listen(0);
+        filler.connect(full.local_endpoint()); // blocking: done once it is in the queue
+        port = std::to_string(full.local_endpoint().port());
+    }
+    // Whether the attempt ended after `d` more virtual time, and with what.
+    std::optional<std::error_code> got;
+    auto record() {
+        return [this](std::error_code ec, tcp::socket s) {
+            got = ec;
+            EXPECT_FALSE(s.is_open());
+        };
+    }
+};
+
+TEST_F(TcpVirtualTime, TheConnectTimeoutFiresExactlyAtTheDeadline) {
+    redial::basic_tcp_transport<redial::virtual_clock> t{io.get_executor(), "127.0.0.1", port, 3s,
+                                                         clock};
+    t.async_connect(record());
+    clock.advance(3s - 1ns);
+    EXPECT_FALSE(got) << got->message();
+    EXPECT_EQ(clock.pending(), 1U); // the deadline, on the virtual clock
+    clock.advance(1ns);
+    EXPECT_EQ(got, asio::error::timed_out);
+    EXPECT_EQ(clock.pending(), 0U);
+}
+
+// Through the resolver: the timeout covers resolve plus connect, and ends both (a resolve that
+// is still running when it fires is cancelled; the attempt completes once).
+TEST_F(TcpVirtualTime, TheTimeoutCoversTheResolveAndTheConnect) {
+    redial::basic_tcp_transport<redial::virtual_clock> t{io.get_executor(), "localhost", port, 3s,
+                                                         clock};
+    int calls = 0;
+    t.async_connect([&](std::error_code ec, tcp::socket) {
+        ++calls;
+        got = ec;
+    });
+    clock.advance(3s - 1ns);
+    EXPECT_FALSE(got) << got->message();
+    clock.advance(1ns);
+    EXPECT_EQ(got, asio::error::timed_out);
+    EXPECT_EQ(calls, 1);
+    io.run(); // a cancelled resolve's completion, if it was still out, finds the attempt done
+    EXPECT_EQ(calls, 1);
+}
+
+// cancel() during the hanging connect ends it at once, with no time passing.
+TEST_F(TcpVirtualTime, CancelEndsAHangingConnectWithoutTimePassing) {
+    redial::basic_tcp_transport<redial::virtual_clock> t{io.get_executor(), "127.0.0.1", port, 3s,
+                                                         clock};
+    t.async_connect(record());
+    clock.advance(1s);
+    t.cancel();
+    clock.advance(0s);
+    EXPECT_EQ(got, asio::error::operation_aborted);
+    EXPECT_EQ(clock.now(), redial::time_point{} + 1s);
+    EXPECT_EQ(clock.pending(), 0U);
 }
 
 } // namespace

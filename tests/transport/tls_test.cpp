@@ -1,22 +1,27 @@
 #include <redial/transport/tls.hpp>
 
 #include <redial/clock/steady_clock.hpp>
+#include <redial/clock/virtual_clock.hpp>
 #include <redial/reconnector.hpp>
 
+#include <asio/buffer.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
+#include <vector>
 
 // TLS against `openssl s_server` started by the test, with a throwaway certificate for
 // localhost and 127.0.0.1: trusted, untrusted, the wrong name, a missing CA file, and a server
@@ -188,27 +193,13 @@ TEST_F(TlsTransport, AFileThatIsNotACertificateIsAConfigErrorNamingIt) {
     }
 }
 
-TEST_F(TlsTransport, AServerThatNeverSpeaksTlsTimesOutOrIsStopped) {
+TEST_F(TlsTransport, StopDuringAHangingHandshakeEndsTheRun) {
     asio::io_context io;
     tcp::acceptor silent{io, tcp::endpoint(asio::ip::address_v4::loopback(),
                                            static_cast<unsigned short>(std::stoi(port)))};
     std::optional<tcp::socket> held;
     silent.async_accept([&](std::error_code, tcp::socket s) { held.emplace(std::move(s)); });
-
-    // The handshake never completes: the connect timeout ends the attempt.
-    std::optional<std::error_code> got;
-    redial::tls_transport t{io.get_executor(),
-                            "localhost",
-                            port,
-                            {.ca_file = dir + "/cert.pem", .connect_timeout = 50ms}};
-    t.async_connect([&](std::error_code ec, redial::tls_connection) { got = ec; });
-    io.run_for(5s);
-    EXPECT_EQ(got, asio::error::timed_out);
-
-    // And stop() during a hanging handshake completes the run with success.
-    held.reset();
-    silent.async_accept([&](std::error_code, tcp::socket s) { held.emplace(std::move(s)); });
-    io.restart();
+    // stop() during a hanging handshake completes the run with success.
     reconnector r{io.get_executor(),
                   redial::tls_transport{io.get_executor(),
                                         "localhost",
@@ -223,6 +214,105 @@ TEST_F(TlsTransport, AServerThatNeverSpeaksTlsTimesOutOrIsStopped) {
     r.stop();
     io.run();
     EXPECT_EQ(result, std::error_code{});
+}
+
+// The handshake's deadline runs on the Clock, and it is what is left of the connect timeout:
+// counted from the start of the attempt, not of the handshake. The sockets run on an
+// io_context of their own that the test runs by hand, so the TCP connect completes only after
+// virtual time has moved on: 2 s into a 5 s timeout, the handshake starts, against a server
+// that accepts and never speaks. It fails with timed_out exactly at 5 s, not a nanosecond
+// before (and not at 2 s + 5 s).
+TEST(TlsVirtualTime, TheHandshakeGetsWhatIsLeftOfTheConnectTimeout) {
+    asio::io_context timeline; // the virtual clock's
+    asio::io_context io;       // the sockets' and the transport's completions
+    redial::virtual_clock clock{timeline};
+    tcp::acceptor silent{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    tcp::socket server{io};
+    std::array<char, 64> hello{};
+    std::size_t heard = 0; // bytes of the client's hello: the handshake has started
+    silent.async_accept(server, [&](std::error_code ec) {
+        ASSERT_FALSE(ec);
+        server.async_read_some(asio::buffer(hello),
+                               [&](std::error_code, std::size_t n) { heard = n; });
+    });
+    redial::basic_tls_transport<redial::virtual_clock> t{
+        io.get_executor(),
+        "127.0.0.1",
+        std::to_string(silent.local_endpoint().port()),
+        {.verify = false, .connect_timeout = 5s},
+        clock};
+    std::optional<std::error_code> got;
+    t.async_connect([&](std::error_code ec, redial::tls_connection c) {
+        got = ec;
+        EXPECT_FALSE(c.is_open());
+    });
+    clock.advance(2s);
+    while (heard == 0) {
+        io.run_one(); // the TCP connect, the accept, the client's hello
+    }
+    EXPECT_FALSE(got);
+    clock.advance(3s - 1ns);
+    io.poll();
+    EXPECT_FALSE(got) << got->message();
+    clock.advance(1ns); // 5 s: the deadline's wait completes onto `io`
+    while (!got && io.poll() > 0) {
+    }
+    EXPECT_EQ(got, asio::error::timed_out);
+    EXPECT_EQ(clock.pending(), 0U);
+}
+
+// With one io_context for both, as a reconnector runs it: the deadline fires when the virtual
+// clock reaches it, and cancel() during the handshake aborts it with no time passing.
+TEST(TlsVirtualTime, TheHandshakeTimesOutOnTheClockAndCancelAbortsIt) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    tcp::acceptor silent{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    std::vector<tcp::socket> held;
+    std::size_t heard = 0;
+    std::array<char, 64> hello{};
+    std::function<void()> serve = [&] {
+        silent.async_accept([&](std::error_code ec, tcp::socket s) {
+            if (ec) {
+                return;
+            }
+            held.push_back(std::move(s));
+            held.back().async_read_some(asio::buffer(hello),
+                                        [&](std::error_code, std::size_t n) { heard += n; });
+            serve();
+        });
+    };
+    serve();
+    redial::basic_tls_transport<redial::virtual_clock> t{
+        io.get_executor(),
+        "127.0.0.1",
+        std::to_string(silent.local_endpoint().port()),
+        {.verify = false, .connect_timeout = 5s},
+        clock};
+    std::optional<std::error_code> got;
+    const auto record = [&](std::error_code ec, redial::tls_connection) { got = ec; };
+
+    t.async_connect(record);
+    while (heard == 0) {
+        io.run_one();
+    }
+    clock.advance(5s - 1ns);
+    EXPECT_FALSE(got) << got->message();
+    clock.advance(1ns);
+    EXPECT_EQ(got, asio::error::timed_out);
+
+    got.reset();
+    heard = 0;
+    t.async_connect(record);
+    while (heard == 0) {
+        io.run_one();
+    }
+    clock.advance(1s);
+    t.cancel();
+    clock.advance(0s);
+    EXPECT_EQ(got, asio::error::operation_aborted);
+    EXPECT_EQ(clock.now(), redial::time_point{} + 5s + 1s);
+    EXPECT_EQ(clock.pending(), 0U);
+    silent.close();
 }
 
 } // namespace
