@@ -22,16 +22,16 @@ namespace redial {
 /// A unix-domain socket, likewise.
 template <backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> Terminal = no_terminal_errors>
+          error_classifier<failure> ErrorClassifier = no_terminal_errors>
 using unix_reconnector =
-    basic_reconnector<unix_transport, steady_clock, Backoff, Stability, Observer, Terminal>;
+    basic_reconnector<unix_transport, steady_clock, Backoff, Stability, Observer, ErrorClassifier>;
 
 /// Tests and simulations: a scripted server on the virtual clock.
 template <backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> Terminal = no_terminal_errors>
+          error_classifier<failure> ErrorClassifier = no_terminal_errors>
 using sim_reconnector = basic_reconnector<scripted_transport<virtual_clock>, virtual_clock, Backoff,
-                                          Stability, Observer, Terminal>;
+                                          Stability, Observer, ErrorClassifier>;
 
 } // namespace redial
 

@@ -4,6 +4,8 @@
 #include <redial/backoff/concept.hpp>
 #include <redial/backoff/exponential.hpp>
 #include <redial/clock/concept.hpp>
+#include <redial/clock/steady_clock.hpp>
+#include <redial/core/give_up.hpp>
 #include <redial/core/machine.hpp>
 #include <redial/detail/erased_handler.hpp>
 #include <redial/detail/saturate.hpp>
@@ -117,46 +119,6 @@ asio::any_io_executor serial_executor(const Executor& ex) {
 /// The connection's state as a watcher sees it: level-triggered (see async_wait_status).
 enum class link_status : std::uint8_t { disconnected, connected };
 
-/// How async_run ended when it gave up (the text is give_up_message()).
-enum class reconnect_errc {
-    timed_out = 1,      ///< the give-up timeout passed
-    attempts_exhausted, ///< the attempt limit was reached
-    terminal_error,     ///< the classifier marked an error as final
-};
-
-namespace detail {
-class reconnect_category_impl final : public std::error_category {
-public:
-    const char* name() const noexcept override { return "redial"; }
-    std::string message(int ev) const override {
-        switch (static_cast<reconnect_errc>(ev)) {
-        case reconnect_errc::timed_out:
-            return "reconnect timed out";
-        case reconnect_errc::attempts_exhausted:
-            return "reconnect attempts exhausted";
-        case reconnect_errc::terminal_error:
-            return "reconnect gave up on a terminal error";
-        }
-        return "unknown redial error";
-    }
-};
-} // namespace detail
-
-inline const std::error_category& reconnect_category() noexcept {
-    static const detail::reconnect_category_impl category;
-    return category;
-}
-inline std::error_code make_error_code(reconnect_errc e) noexcept {
-    return {static_cast<int>(e), reconnect_category()};
-}
-
-} // namespace redial
-
-template <>
-struct std::is_error_code_enum<redial::reconnect_errc> : std::true_type {};
-
-namespace redial {
-
 /// Keeps a connection alive: connects with `Transport`, hands each connection to the session
 /// code, judges each session with `Stability`, sleeps `Backoff` delays on `Clock`, and reports
 /// to `Observer`, until stop() or a give-up. The decisions are the core machine's
@@ -176,13 +138,14 @@ namespace redial {
 /// (as any asio I/O object): debug builds assert it.
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> Terminal = no_terminal_errors>
+          error_classifier<failure> ErrorClassifier = no_terminal_errors>
 class basic_reconnector {
     struct impl; // declared before session_done names it (clang looks it up there)
+    static_assert(observer_checked<Observer>);
 
 public:
     using connection_type = typename Transport::connection;
-    using machine_type = basic_reconnect_machine<Backoff, Stability, failure, Terminal>;
+    using machine_type = basic_reconnect_machine<Backoff, Stability, failure, ErrorClassifier>;
 
     /// Ends a session: call it once, with the close reason (an empty code for a clean close).
     /// It may close and destroy the connection at once: do not touch the connection after.
@@ -219,6 +182,26 @@ public:
 
     using session_type = std::function<void(connection_type&, session_done)>;
 
+    /// Everything but the executor and the transport, by name; each part left out is the
+    /// default. Designated initialisers in this order:
+    ///
+    ///     redial::tcp_reconnector<> r{ex, transport, {.give_up = {.max_attempts = 10}}};
+    ///
+    /// (make_reconnector deduces the types from the parts instead.)
+    struct settings {
+        Clock clock{};
+        /// exponential_backoff{}: 1s, ×2, up to 30s.
+        Backoff backoff{};
+        /// uptime_threshold{}: a session is stable once it outlived THE BACKOFF'S INITIAL DELAY
+        /// (adopted at construction; uptime_threshold{d} fixes it; on_started reports it).
+        Stability stability{};
+        /// Give up 5 minutes into a failing streak; no attempt limit.
+        machine_options give_up{};
+        Observer observer{};
+        /// Which errors end the run at once (no_terminal_errors: none).
+        ErrorClassifier classify{};
+    };
+
     /// `ex`: an io_context's executor (the reconnector makes a strand of it), a strand (used as
     /// it is: its owner serialises it), or any executor convertible to asio::any_io_executor
     /// (one that holds a strand is used as it is, any other gets a strand of its own). The
@@ -226,13 +209,22 @@ public:
     /// instantiated.
     template <class Executor>
         requires std::is_convertible_v<const Executor&, asio::any_io_executor>
+    basic_reconnector(const Executor& ex, Transport transport, settings parts = {})
+        : basic_reconnector(ex, std::move(transport), std::move(parts.clock),
+                            std::move(parts.backoff), std::move(parts.stability), parts.give_up,
+                            std::move(parts.observer), std::move(parts.classify)) {}
+
+    /// The same parts by position (class template argument deduction works with this form:
+    /// `basic_reconnector r{ex, tcp_transport{...}, steady_clock{}, decorrelated_jitter{...}}`).
+    template <class Executor>
+        requires std::is_convertible_v<const Executor&, asio::any_io_executor>
     basic_reconnector(const Executor& ex, Transport transport, Clock clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
                       machine_options options = {}, Observer observer = Observer{},
-                      Terminal terminal = Terminal{})
+                      ErrorClassifier classify = ErrorClassifier{})
         : impl_(std::make_shared<impl>(
               detail::serial_executor(ex), std::move(transport), std::move(clock),
-              machine_type{std::move(backoff), std::move(stability), options, std::move(terminal)},
+              machine_type{std::move(backoff), std::move(stability), options, std::move(classify)},
               std::move(observer))) {}
 
     basic_reconnector(const basic_reconnector&) = delete;
@@ -352,7 +344,11 @@ private:
                 return;
             }
             session_ = std::move(session);
-            act(machine_.start(clock_.now()));
+            const time_point now = clock_.now();
+            if constexpr (detail::has_hook<Observer, started_event>) {
+                detail::notify(observer_, detail::started_event_of(machine_, now));
+            }
+            act(machine_.start(now));
         }
 
         void act(decision d) {
@@ -378,7 +374,7 @@ private:
             case decision::kind::give_up: {
                 const std::string message = machine_.give_up_message();
                 detail::notify(observer_, give_up_event{message, now});
-                finish(make_error_code(give_up_code()));
+                finish(machine_.give_up_error());
                 return;
             }
             }
@@ -517,17 +513,6 @@ private:
             }
         }
 
-        reconnect_errc give_up_code() const noexcept {
-            switch (machine_.reason()) {
-            case give_up_reason::attempts:
-                return reconnect_errc::attempts_exhausted;
-            case give_up_reason::terminal:
-                return reconnect_errc::terminal_error;
-            default:
-                return reconnect_errc::timed_out;
-            }
-        }
-
         Transport transport_;
         [[no_unique_address]] Clock clock_;
         std::shared_ptr<const std::atomic<bool>> context_alive_; // for the destructor's check
@@ -553,6 +538,102 @@ public:
     /// Bytes of the shared state behind the handle (policies, timer, machine, bookkeeping).
     static constexpr std::size_t state_size = sizeof(impl);
 };
+
+namespace detail {
+enum class part_kind : std::uint8_t { clock, backoff, stability, give_up, observer, classify };
+template <part_kind K, class T>
+struct part {
+    static constexpr part_kind kind = K;
+    T value;
+};
+template <class T>
+inline constexpr bool is_part = false;
+template <part_kind K, class T>
+inline constexpr bool is_part<part<K, T>> = true;
+
+// The value of the part of kind K among `ps`, or Default{}.
+template <part_kind K, class Default>
+Default pick() {
+    return Default{};
+}
+template <part_kind K, class Default, class First, class... Rest>
+auto pick(First& first, Rest&... rest) {
+    if constexpr (First::kind == K) {
+        return std::move(first.value);
+    } else {
+        return pick<K, Default>(rest...);
+    }
+}
+template <part_kind K, class Default, class... Parts>
+using picked_t = decltype(pick<K, Default>(std::declval<Parts&>()...));
+
+template <part_kind K, class... Parts>
+inline constexpr std::size_t count_parts = ((Parts::kind == K ? 1 : 0) + ... + 0);
+} // namespace detail
+
+/// Named parts for make_reconnector; each may be given once, in any order.
+template <clock_source C>
+detail::part<detail::part_kind::clock, C> with_clock(C c) {
+    return {std::move(c)};
+}
+template <backoff_policy B>
+detail::part<detail::part_kind::backoff, B> with_backoff(B b) {
+    return {std::move(b)};
+}
+template <stability_policy S>
+detail::part<detail::part_kind::stability, S> with_stability(S s) {
+    return {std::move(s)};
+}
+inline detail::part<detail::part_kind::give_up, machine_options> with_give_up(machine_options o) {
+    return {o};
+}
+template <class O>
+detail::part<detail::part_kind::observer, O> with_observer(O o) {
+    return {std::move(o)};
+}
+template <error_classifier<failure> E>
+detail::part<detail::part_kind::classify, E> with_classifier(E e) {
+    return {std::move(e)};
+}
+
+/// A reconnector whose policy types come from the parts given; the others are the defaults
+/// (steady_clock, exponential_backoff, uptime_threshold following its initial delay, give up
+/// after 5 minutes, null_observer, no_terminal_errors):
+///
+///     auto r = redial::make_reconnector(io.get_executor(), redial::tcp_transport{...},
+///                                       redial::with_observer(redial::ostream_observer{std::cerr}),
+///                                       redial::with_give_up({.max_attempts = 10}));
+template <class Executor, transport Transport, class... Parts>
+    requires std::is_convertible_v<const Executor&, asio::any_io_executor>
+auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
+    using detail::part_kind;
+    static_assert((detail::is_part<Parts> && ...),
+                  "redial::make_reconnector: after the executor and the transport, pass only "
+                  "with_clock, with_backoff, with_stability, with_give_up, with_observer or "
+                  "with_classifier parts");
+    static_assert(detail::count_parts<part_kind::clock, Parts...> <= 1 &&
+                      detail::count_parts<part_kind::backoff, Parts...> <= 1 &&
+                      detail::count_parts<part_kind::stability, Parts...> <= 1 &&
+                      detail::count_parts<part_kind::give_up, Parts...> <= 1 &&
+                      detail::count_parts<part_kind::observer, Parts...> <= 1 &&
+                      detail::count_parts<part_kind::classify, Parts...> <= 1,
+                  "redial::make_reconnector: each part may be given once");
+    using reconnector =
+        basic_reconnector<Transport, detail::picked_t<part_kind::clock, steady_clock, Parts...>,
+                          detail::picked_t<part_kind::backoff, exponential_backoff, Parts...>,
+                          detail::picked_t<part_kind::stability, uptime_threshold, Parts...>,
+                          detail::picked_t<part_kind::observer, null_observer, Parts...>,
+                          detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>>;
+    using clock_type = detail::picked_t<part_kind::clock, steady_clock, Parts...>;
+    return reconnector(ex, std::move(transport),
+                       typename reconnector::settings{
+                           detail::pick<part_kind::clock, clock_type>(parts...),
+                           detail::pick<part_kind::backoff, exponential_backoff>(parts...),
+                           detail::pick<part_kind::stability, uptime_threshold>(parts...),
+                           detail::pick<part_kind::give_up, machine_options>(parts...),
+                           detail::pick<part_kind::observer, null_observer>(parts...),
+                           detail::pick<part_kind::classify, no_terminal_errors>(parts...)});
+}
 
 } // namespace redial
 

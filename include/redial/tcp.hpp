@@ -14,12 +14,12 @@
 
 namespace redial {
 
-/// Production TCP: steady clock, the seeds' backoff and stability unless told otherwise.
+/// Production TCP: steady clock, the default backoff and stability unless told otherwise.
 template <backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> Terminal = no_terminal_errors>
+          error_classifier<failure> ErrorClassifier = no_terminal_errors>
 using tcp_reconnector =
-    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer, Terminal>;
+    basic_reconnector<tcp_transport, steady_clock, Backoff, Stability, Observer, ErrorClassifier>;
 
 } // namespace redial
 

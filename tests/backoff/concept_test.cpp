@@ -1,5 +1,6 @@
 #include <redial/backoff/concept.hpp>
 
+#include <redial/backoff/traits.hpp>
 #include <redial/core/machine.hpp>
 
 #include "support/drive.hpp"
@@ -37,10 +38,10 @@ std::vector<ns> take(P& p, int n) {
 
 TYPED_TEST(BackoffPolicy, SatisfiesTheConceptAndExposesItsBounds) {
     static_assert(redial::backoff_policy<TypeParam>);
-    static_assert(redial::has_initial_delay<TypeParam>);
-    static_assert(redial::has_max_delay<TypeParam>);
+    static_assert(redial::backoff_traits<TypeParam>::has_initial_delay);
+    static_assert(redial::backoff_traits<TypeParam>::has_max_delay);
     // Every built-in promises non-negative delays (the jitter decorator relies on it).
-    static_assert(redial::promises_nonnegative_delays<TypeParam>);
+    static_assert(redial::backoff_traits<TypeParam>::nonnegative_delays);
 }
 
 TYPED_TEST(BackoffPolicy, ACopyRepeatsTheSameDelays) {

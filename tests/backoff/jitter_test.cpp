@@ -303,9 +303,9 @@ struct shifted : redial::exponential_backoff {
     using redial::exponential_backoff::exponential_backoff;
     ns next() noexcept { return exponential_backoff::next() - 2s; }
 };
-static_assert(redial::promises_nonnegative_delays<redial::exponential_backoff>);
-static_assert(!redial::promises_nonnegative_delays<shifted>);
-static_assert(redial::promises_nonnegative_delays<full_exponential>);
+static_assert(redial::enable_nonnegative_delays<redial::exponential_backoff>);
+static_assert(!redial::enable_nonnegative_delays<shifted>);
+static_assert(redial::backoff_traits<full_exponential>::nonnegative_delays);
 
 TEST(StaticJitter, ADerivedPolicyDoesNotInheritTheNonNegativePromise) {
     redial::full_jittered<shifted> full{shifted{1s, 2.0, 30s}, {}, 1};

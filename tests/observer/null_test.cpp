@@ -16,6 +16,7 @@ static_assert(std::is_empty_v<redial::null_observer>);
 
 struct u64_observer {
     std::uint64_t events = 0;
+    void on_attempt(const redial::attempt_event&) { ++events; }
 };
 
 template <class Observer, class Stability = redial::uptime_threshold>

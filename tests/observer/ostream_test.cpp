@@ -22,7 +22,9 @@ const std::string eof = asio::error::make_error_code(asio::error::eof).message()
 TEST(OstreamObserver, TextLines) {
     std::ostringstream out;
     (void)redial::test::observed_run(redial::ostream_observer{out});
-    EXPECT_EQ(out.str(), "[0.000s] attempt attempt=1\n"
+    EXPECT_EQ(out.str(), "[0.000s] started stable_after=1s stable_after_from=backoff-initial "
+                         "give_up_after=5m\n"
+                         "[0.000s] attempt attempt=1\n"
                          "[0.000s] connect_failed attempt=1 error=\"" +
                              refused +
                              "\"\n"
@@ -41,6 +43,8 @@ TEST(OstreamObserver, JsonLines) {
     std::ostringstream out;
     (void)redial::test::observed_run(redial::ostream_observer{out, redial::log_format::json});
     EXPECT_EQ(out.str(),
+              "{\"event\":\"started\",\"t\":0.000,\"stable_after\":1.000,"
+              "\"stable_after_from\":\"backoff-initial\",\"give_up_after\":300.000}\n"
               "{\"event\":\"attempt\",\"t\":0.000,\"attempt\":1}\n"
               "{\"event\":\"connect_failed\",\"t\":0.000,\"attempt\":1,\"error\":\"" +
                   refused +
@@ -55,6 +59,18 @@ TEST(OstreamObserver, JsonLines) {
                   "{\"event\":\"backoff\",\"t\":3.000,\"delay\":1.000,\"attempt\":1}\n"
                   "{\"event\":\"attempt\",\"t\":4.000,\"attempt\":1}\n"
                   "{\"event\":\"stopped\",\"t\":10.000}\n");
+}
+
+// The start line says which threshold is in use and where it came from.
+TEST(OstreamObserver, TheStartLineShowsTheThresholdAndTheGiveUpRules) {
+    using namespace std::chrono_literals;
+    std::ostringstream out;
+    redial::ostream_observer o{out, redial::log_format::text, redial::time_point{}};
+    o.on_started(redial::started_event{250ms, 2s, false, 0s, 7, redial::time_point{}});
+    o.on_started(redial::started_event{0s, 0s, false, 1min, 0, redial::time_point{}});
+    EXPECT_EQ(out.str(), "[0.000s] started stable_after=2s stable_after_from=given "
+                         "give_up_after=never max_attempts=7\n"
+                         "[0.000s] started give_up_after=1m\n");
 }
 
 TEST(OstreamObserver, JsonEscapesTheErrorText) {
@@ -105,7 +121,7 @@ TEST(OstreamObserver, OneWritePerLineOnAnUnbufferedStream) {
             EXPECT_EQ(w.find('\n'), w.size() - 1) << "not exactly one whole line: " << w;
             lines += w;
         }
-        EXPECT_EQ(buf.writes.size(), 9U); // the run's nine events
+        EXPECT_EQ(buf.writes.size(), 10U); // the run's nine events
         EXPECT_EQ(lines, want.str());
         EXPECT_GE(buf.syncs, 9); // flushed after every line
     }

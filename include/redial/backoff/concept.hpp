@@ -16,7 +16,7 @@ concept backoff_policy = std::copyable<P> && requires(P& p) {
 };
 
 /// Optional: the first delay of the schedule. An uptime_threshold left at its default adopts
-/// it as the stability threshold (the seeds' rule: stable means "lived at least `initial`").
+/// it as the stability threshold (the default rule: stable means "lived at least `initial`").
 template <class P>
 concept has_initial_delay = requires(const P& p) {
     { p.initial_delay() } -> std::convertible_to<std::chrono::nanoseconds>;
@@ -27,14 +27,6 @@ template <class P>
 concept has_max_delay = requires(const P& p) {
     { p.max_delay() } -> std::convertible_to<std::chrono::nanoseconds>;
 };
-
-/// Optional: a policy whose delays are non-negative by construction says so with
-/// `using nonnegative_delays_of = <the class itself>;`, and the jitter decorator skips its guard
-/// against a negative inner delay. Naming the class keeps the promise from being inherited: a
-/// class derived from a built-in policy may override next(). Every built-in policy declares it.
-template <class P>
-concept promises_nonnegative_delays = requires { typename P::nonnegative_delays_of; } &&
-                                      std::same_as<typename P::nonnegative_delays_of, P>;
 
 } // namespace redial
 

@@ -2,6 +2,7 @@
 #define REDIAL_BACKOFF_CONSTANT_HPP
 
 #include <redial/backoff/concept.hpp>
+#include <redial/backoff/traits.hpp>
 #include <redial/detail/check.hpp>
 
 #include <chrono>
@@ -11,8 +12,6 @@ namespace redial {
 /// The same delay every time (Boost.Redis, NATS). Default 1s.
 class constant_backoff {
 public:
-    using nonnegative_delays_of = constant_backoff; // see promises_nonnegative_delays
-
     constant_backoff() noexcept = default;
     /// Throws config_error unless `delay` > 0 (a zero delay is a busy loop).
     explicit constant_backoff(std::chrono::nanoseconds delay)
@@ -31,6 +30,8 @@ private:
 };
 
 static_assert(backoff_policy<constant_backoff>);
+template <>
+inline constexpr bool enable_nonnegative_delays<constant_backoff> = true;
 
 } // namespace redial
 

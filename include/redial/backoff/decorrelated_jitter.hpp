@@ -2,6 +2,7 @@
 #define REDIAL_BACKOFF_DECORRELATED_JITTER_HPP
 
 #include <redial/backoff/concept.hpp>
+#include <redial/backoff/traits.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/random.hpp>
@@ -19,8 +20,6 @@ namespace redial {
 template <seedable_generator Generator = default_generator>
 class basic_decorrelated_jitter {
 public:
-    using nonnegative_delays_of = basic_decorrelated_jitter; // see promises_nonnegative_delays
-
     /// base 1s, cap 30s, seeded from std::random_device.
     basic_decorrelated_jitter() = default;
     /// Throws config_error unless 0 < base <= max. Seeded from std::random_device.
@@ -80,6 +79,9 @@ private:
     std::chrono::nanoseconds window_cap_{max_};
     Generator gen_{};
 };
+
+template <seedable_generator Generator>
+inline constexpr bool enable_nonnegative_delays<basic_decorrelated_jitter<Generator>> = true;
 
 using decorrelated_jitter = basic_decorrelated_jitter<>;
 static_assert(backoff_policy<decorrelated_jitter>);

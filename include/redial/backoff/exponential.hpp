@@ -2,6 +2,7 @@
 #define REDIAL_BACKOFF_EXPONENTIAL_HPP
 
 #include <redial/backoff/concept.hpp>
+#include <redial/backoff/traits.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/saturate.hpp>
 
@@ -11,12 +12,10 @@
 namespace redial {
 
 /// initial, initial·m, initial·m², ... capped at max; the multiplier may be fractional
-/// (gRPC: 1.6). Each step is rounded to the nearest nanosecond and saturates. Defaults are the
-/// seeds': 1s, ×2, 30s, giving 1, 2, 4, 8, 16, 30, 30, ...
+/// (gRPC: 1.6). Each step is rounded to the nearest nanosecond and saturates. Defaults are
+/// moq-native's: 1s, ×2, 30s, giving 1, 2, 4, 8, 16, 30, 30, ...
 class exponential_backoff {
 public:
-    using nonnegative_delays_of = exponential_backoff; // see promises_nonnegative_delays
-
     exponential_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and multiplier >= 1 (finite).
     exponential_backoff(std::chrono::nanoseconds initial, double multiplier,
@@ -89,6 +88,8 @@ private:
 };
 
 static_assert(backoff_policy<exponential_backoff>);
+template <>
+inline constexpr bool enable_nonnegative_delays<exponential_backoff> = true;
 
 } // namespace redial
 

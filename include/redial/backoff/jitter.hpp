@@ -3,6 +3,7 @@
 
 #include <redial/backoff/concept.hpp>
 #include <redial/backoff/constant.hpp>
+#include <redial/backoff/traits.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/random.hpp>
@@ -142,9 +143,6 @@ class jittered {
 public:
     /// The window type: jitter_range, or the static_jitter given.
     using range_type = Window;
-    /// Every factor is non-negative and a negative inner delay counts as zero.
-    using nonnegative_delays_of = jittered;
-
     /// Inner default-constructed, the default window (full jitter), seeded from
     /// std::random_device.
     jittered() : jittered(Inner{}) {}
@@ -159,7 +157,7 @@ public:
         : inner_(std::move(inner)), gen_(std::move(gen)), w_(make_storage(window)) {
         // The cap mode becomes two limits, so next() has no branch on it: `before` bounds the
         // delay that is scaled (fit), `after` bounds the result (fit and clamp).
-        if constexpr (has_max_delay<Inner>) {
+        if constexpr (backoff_traits<Inner>::has_max_delay) {
             const std::chrono::nanoseconds max = inner_.max_delay();
             if (cap() == jitter_cap::fit && hi() > 1.0) {
                 before_ = detail::sat_mul(max, 1.0 / hi());
@@ -178,7 +176,7 @@ public:
 
     [[nodiscard]] std::chrono::nanoseconds next() noexcept {
         std::int64_t n = inner_.next().count();
-        if constexpr (!promises_nonnegative_delays<Inner>) {
+        if constexpr (!backoff_traits<Inner>::nonnegative_delays) {
             n &= ~(n >> 63); // a buggy negative inner delay counts as zero
         }
         if constexpr (exact) {
@@ -261,7 +259,7 @@ private:
         if constexpr (dynamic) {
             return false;
         } else {
-            return Window::cap == jitter_cap::overshoot || !has_max_delay<Inner>;
+            return Window::cap == jitter_cap::overshoot || !backoff_traits<Inner>::has_max_delay;
         }
     }();
 
@@ -299,6 +297,10 @@ private:
 };
 
 /// jittered with a compile-time window: `full_jittered<exponential_backoff>`.
+/// Every factor is non-negative and a negative inner delay counts as zero.
+template <backoff_policy Inner, seedable_generator Generator, jitter_window Window>
+inline constexpr bool enable_nonnegative_delays<jittered<Inner, Generator, Window>> = true;
+
 template <backoff_policy Inner, seedable_generator Generator = default_generator>
 using full_jittered = jittered<Inner, Generator, full_jitter_window>;
 template <backoff_policy Inner, seedable_generator Generator = default_generator>

@@ -2,6 +2,7 @@
 #define REDIAL_BACKOFF_LINEAR_HPP
 
 #include <redial/backoff/concept.hpp>
+#include <redial/backoff/traits.hpp>
 #include <redial/detail/check.hpp>
 
 #include <chrono>
@@ -11,8 +12,6 @@ namespace redial {
 /// initial, initial + step, initial + 2·step, ... capped at max. Default 1s, +1s, 30s.
 class linear_backoff {
 public:
-    using nonnegative_delays_of = linear_backoff; // see promises_nonnegative_delays
-
     linear_backoff() noexcept = default;
     /// Throws config_error unless 0 < initial <= max and step >= 0.
     linear_backoff(std::chrono::nanoseconds initial, std::chrono::nanoseconds step,
@@ -47,6 +46,8 @@ private:
 };
 
 static_assert(backoff_policy<linear_backoff>);
+template <>
+inline constexpr bool enable_nonnegative_delays<linear_backoff> = true;
 
 } // namespace redial
 

@@ -40,8 +40,9 @@ namespace redial {
 class virtual_clock {
     static constexpr time_point end_of_time = time_point::max();
     class timer_impl;
-    // Map nodes, pending waits and timers come from one pool per timeline, so a steady run of
-    // waits allocates nothing once the pool has warmed up (benchmarked in redial-driver-bench).
+    // Map nodes and timers come from one pool per timeline, and pending waits' handlers from
+    // the per-thread block cache, so a steady run of waits allocates nothing once both have
+    // warmed up (benchmarked in redial-driver-bench).
     struct state {
         explicit state(asio::io_context& context, time_point start)
             : io(&context), now(start), due(&pool) {}
@@ -65,36 +66,6 @@ class virtual_clock {
         }
     };
 
-    // A pending wait's handler, type-erased (asio 1.22 has no any_completion_handler), living
-    // in the timeline's pool. complete() posts the handler, then destroys and frees itself;
-    // abandon() only destroys and frees it (the io_context is shutting down).
-    struct wait_op {
-        virtual void complete(std::error_code ec, std::pmr::memory_resource& pool) && = 0;
-        virtual void abandon(std::pmr::memory_resource& pool) && = 0;
-
-    protected:
-        ~wait_op() = default;
-    };
-
-    template <class Handler>
-    struct wait_op_for final : wait_op {
-        Handler handler;
-        asio::any_io_executor fallback;
-        wait_op_for(Handler h, asio::any_io_executor ex)
-            : handler(std::move(h)), fallback(std::move(ex)) {}
-        void complete(std::error_code ec, std::pmr::memory_resource& pool) && override {
-            // Posted with its memory from the per-thread block cache: asio's own cache lives
-            // in each poll() call, and the clock polls once per step (an allocation per post).
-            const asio::any_io_executor ex = asio::get_associated_executor(handler, fallback);
-            detail::post_cached(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
-            std::move(*this).abandon(pool);
-        }
-        void abandon(std::pmr::memory_resource& pool) && override {
-            this->~wait_op_for();
-            pool.deallocate(this, sizeof(wait_op_for), alignof(wait_op_for));
-        }
-    };
-
     class timer_impl {
     public:
         explicit timer_impl(std::shared_ptr<state> s, asio::any_io_executor ex)
@@ -114,9 +85,7 @@ class virtual_clock {
         template <class Handler>
         void start(Handler&& handler) {
             cancel();
-            using op_type = wait_op_for<std::decay_t<Handler>>;
-            void* memory = state_->pool.allocate(sizeof(op_type), alignof(op_type));
-            op_ = ::new (memory) op_type(std::forward<Handler>(handler), ex_);
+            op_ = detail::erased_handler<std::error_code>(std::forward<Handler>(handler), ex_);
             key_ = {at_, state_->next_seq++};
             state_->due.emplace(key_, this);
             if (at_ <= state_->now && at_ != end_of_time) {
@@ -134,16 +103,17 @@ class virtual_clock {
         [[nodiscard]] const asio::any_io_executor& executor() const noexcept { return ex_; }
 
         // Takes the pending handler without completing it (io_context shutdown).
-        wait_op* release() noexcept {
+        detail::erased_handler<std::error_code> release() noexcept {
             state_->due.erase(key_);
-            return std::exchange(op_, nullptr);
+            return std::move(op_);
         }
 
-        // Takes the wait off the timeline and posts its handler with `ec`.
+        // Takes the wait off the timeline and posts its handler with `ec` (its memory and the
+        // post's from the per-thread block cache: asio's own cache lives in each poll() call,
+        // and the clock polls once per step).
         void fire(std::error_code ec) {
             state_->due.erase(key_);
-            wait_op* op = std::exchange(op_, nullptr);
-            std::move(*op).complete(ec, state_->pool);
+            op_.complete(ec); // leaves op_ empty
         }
 
     private:
@@ -151,7 +121,7 @@ class virtual_clock {
         asio::any_io_executor ex_;
         time_point at_{};
         std::pair<time_point, std::uint64_t> key_{};
-        wait_op* op_ = nullptr;
+        detail::erased_handler<std::error_code> op_;
     };
 
     // Like asio's own timers, pending waits are destroyed (not run) when their io_context shuts
@@ -176,13 +146,12 @@ class virtual_clock {
                 if (!s) {
                     continue;
                 }
-                std::vector<wait_op*> ops; // taken first: destroying one may destroy timers
+                // Taken first: destroying one may destroy timers.
+                std::vector<detail::erased_handler<std::error_code>> ops;
                 while (!s->due.empty()) {
                     ops.push_back(s->due.begin()->second->release());
                 }
-                for (wait_op* op : ops) {
-                    std::move(*op).abandon(s->pool);
-                }
+                ops.clear();
             }
             states_.clear();
         }

@@ -3,10 +3,13 @@
 
 #include <redial/backoff/concept.hpp>
 #include <redial/backoff/exponential.hpp>
+#include <redial/backoff/traits.hpp>
+#include <redial/core/give_up.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/duration.hpp>
 #include <redial/stability/concept.hpp>
+#include <redial/stability/traits.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 #include <redial/time.hpp>
 
@@ -41,7 +44,7 @@ struct no_terminal_errors {
 /// Give-up rules and their options. Read from configuration by config.hpp.
 struct machine_options {
     /// Give up at the first attempt due more than this long after the current failing streak
-    /// began (rule 1). 0 = never. The seeds' default: 5 minutes.
+    /// began (rule 1). 0 = never. Default: 5 minutes.
     std::chrono::nanoseconds give_up_timeout{std::chrono::minutes{5}};
     /// Give up once this many attempts of the current streak have failed. 0 = unlimited.
     std::uint64_t max_attempts{0};
@@ -68,13 +71,6 @@ struct decision {
 };
 
 enum class machine_state : std::uint8_t { idle, connecting, connected, waiting, gave_up };
-enum class give_up_reason : std::uint8_t {
-    none,
-    timeout,   ///< the give-up timeout passed
-    attempts,  ///< the attempt limit was reached
-    terminal,  ///< the classifier marked an error as final
-    held_down, ///< the stability policy's hold-down outlasts what is left of the timeout
-};
 
 namespace detail {
 /// The exception for an event that does not fit the machine's state (a driver bug), out of line
@@ -115,8 +111,13 @@ std::string error_text(const Error& e) {
 /// An event that does not fit the current state throws std::logic_error (a driver bug).
 template <backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Error = std::error_code,
-          error_classifier<Error> Terminal = no_terminal_errors>
+          error_classifier<Error> ErrorClassifier = no_terminal_errors>
 class basic_reconnect_machine {
+    using backoff_hooks = backoff_traits<Backoff>;
+    using stability_hooks = stability_traits<Stability>;
+    // Instantiates both: a misdeclared optional hook stops the build here, by name.
+    static_assert(sizeof(backoff_hooks) != 0 && sizeof(stability_hooks) != 0);
+
 public:
     using backoff_type = Backoff;
     using stability_type = Stability;
@@ -124,21 +125,22 @@ public:
 
     basic_reconnect_machine()
         requires std::default_initializable<Backoff> && std::default_initializable<Stability> &&
-                 std::default_initializable<Terminal>
+                 std::default_initializable<ErrorClassifier>
         : basic_reconnect_machine(Backoff{}) {}
 
     /// Throws config_error for a negative give-up timeout, and for a non-zero one that is not
     /// longer than the stability policy's max_hold_down() (flap_damping's 60 m by default):
     /// every suppression would then give up at once, without a retry.
     explicit basic_reconnect_machine(Backoff backoff, Stability stability = Stability{},
-                                     machine_options options = {}, Terminal terminal = Terminal{})
+                                     machine_options options = {},
+                                     ErrorClassifier classify = ErrorClassifier{})
         : backoff_(std::move(backoff)), stability_(std::move(stability)),
-          terminal_(std::move(terminal)), timeout_(options.give_up_timeout),
+          classify_(std::move(classify)), timeout_(options.give_up_timeout),
           last_attempt_(options.max_attempts - 1), // 0 (unlimited) wraps to the largest count
           clip_(options.clip_to_deadline),
           limited_((clip_ && timeout_.count() != 0) || options.max_attempts != 0) {
         detail::require_non_negative("backoff-timeout", options.give_up_timeout);
-        if constexpr (has_max_hold_down<Stability>) {
+        if constexpr (stability_hooks::has_max_hold_down) {
             const std::chrono::nanoseconds most{stability_.max_hold_down()};
             const std::chrono::nanoseconds timeout = timeout_;
             if (timeout.count() != 0 && timeout <= most) {
@@ -149,7 +151,7 @@ public:
                                        "): a suppressed connection would give up at once");
             }
         }
-        if constexpr (adopts_initial_delay<Stability> && has_initial_delay<Backoff>) {
+        if constexpr (stability_hooks::adopts_initial_delay && backoff_hooks::has_initial_delay) {
             stability_.adopt_initial_delay(backoff_.initial_delay());
         }
     }
@@ -166,7 +168,7 @@ public:
     /// A connect failed (or timed out): remember why, then back off or give up.
     decision on_connect_failed(time_point now, Error error) {
         expect(machine_state::connecting, "on_connect_failed");
-        const bool terminal = static_cast<bool>(terminal_(error));
+        const bool terminal = static_cast<bool>(classify_(error));
         last_error_ = std::move(error);
         if (terminal) {
             return give_up(give_up_reason::terminal);
@@ -187,7 +189,7 @@ public:
     decision on_session_end(time_point now, Error reason) {
         expect(machine_state::connected, "on_session_end");
         // Classify first: a classifier that throws leaves the stability policy untouched.
-        const bool terminal = static_cast<bool>(terminal_(reason));
+        const bool terminal = static_cast<bool>(classify_(reason));
         last_verdict_ = stability_.judge(session_end{detail::elapsed(connected_at_, now), now});
         if (terminal) {
             last_error_ = std::move(reason);
@@ -228,7 +230,7 @@ public:
         open_window(now);
         attempts_ = 0;
         last_error_.reset();
-        if constexpr (has_hold_down<Stability>) {
+        if constexpr (stability_hooks::has_hold_down) {
             const std::chrono::nanoseconds hold = stability_.hold_down(now);
             if (hold.count() > 0) {
                 return decision::wait(hold);
@@ -262,6 +264,10 @@ public:
     /// When the current failing streak began.
     [[nodiscard]] time_point window_start() const noexcept { return window_start_; }
     [[nodiscard]] give_up_reason reason() const noexcept { return reason_; }
+    /// The give-up as an error_code (a reconnect_errc); empty unless the machine gave up.
+    [[nodiscard]] std::error_code give_up_error() const noexcept {
+        return redial::give_up_error(reason_);
+    }
     /// The options as given (a max_attempts of 0 still reads 0).
     [[nodiscard]] machine_options options() const noexcept {
         return {timeout_, last_attempt_ + 1, clip_};
@@ -286,7 +292,7 @@ public:
             s = "reconnect gave up on a terminal error";
             break;
         case give_up_reason::held_down:
-            if constexpr (has_hold_down<Stability>) {
+            if constexpr (stability_hooks::has_hold_down) {
                 s = "reconnect gave up " + format_duration(held_.after) +
                     " into the retry window: suppressed as flapping for another " +
                     format_duration(held_.hold) + ", past the " + format_duration(timeout_) +
@@ -335,10 +341,10 @@ private:
             return give_up(give_up_reason::attempts);
         }
         std::chrono::nanoseconds delay = backoff_.next();
-        if constexpr (!promises_nonnegative_delays<Backoff>) {
+        if constexpr (!backoff_hooks::nonnegative_delays) {
             delay = delay.count() < 0 ? std::chrono::nanoseconds{0} : delay; // a user's slip
         }
-        if constexpr (has_hold_down<Stability>) {
+        if constexpr (stability_hooks::has_hold_down) {
             const std::chrono::nanoseconds hold = stability_.hold_down(now);
             delay = hold > delay ? hold : delay;
             // A hold-down that outlasts the window: no attempt can be made in time, so give up
@@ -373,8 +379,9 @@ private:
     };
     struct no_hold_down {};
 
-    [[no_unique_address]] Terminal terminal_;
-    [[no_unique_address]] std::conditional_t<has_hold_down<Stability>, held_down_at, no_hold_down>
+    [[no_unique_address]] ErrorClassifier classify_;
+    [[no_unique_address]] std::conditional_t<stability_hooks::has_hold_down, held_down_at,
+                                             no_hold_down>
         held_;
     std::chrono::nanoseconds timeout_;
     std::uint64_t last_attempt_; // max_attempts - 1: the largest count when unlimited (0)
@@ -390,7 +397,7 @@ private:
     bool limited_; // an attempt limit, or clipping with a timeout: back_off_as<true>
 };
 
-/// The seeds' machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
+/// The default machine: exponential 1s ×2 30s, uptime threshold, give up after 5 minutes.
 using reconnect_machine = basic_reconnect_machine<>;
 
 } // namespace redial

@@ -15,39 +15,10 @@ template <class F>
 struct callback_observer {
     F f;
 
-    void on_attempt(const attempt_event& e)
-        requires std::invocable<F&, const attempt_event&>
-    {
-        f(e);
-    }
-    void on_connected(const connected_event& e)
-        requires std::invocable<F&, const connected_event&>
-    {
-        f(e);
-    }
-    void on_connect_failed(const connect_failed_event& e)
-        requires std::invocable<F&, const connect_failed_event&>
-    {
-        f(e);
-    }
-    void on_disconnected(const disconnected_event& e)
-        requires std::invocable<F&, const disconnected_event&>
-    {
-        f(e);
-    }
-    void on_backoff(const backoff_event& e)
-        requires std::invocable<F&, const backoff_event&>
-    {
-        f(e);
-    }
-    void on_give_up(const give_up_event& e)
-        requires std::invocable<F&, const give_up_event&>
-    {
-        f(e);
-    }
-    void on_stopped(const stopped_event& e)
-        requires std::invocable<F&, const stopped_event&>
-    {
+    /// The catch-all hook (see observer/hooks.hpp): only the events F accepts exist for it.
+    template <class Event>
+        requires std::invocable<F&, const Event&>
+    void on_event(const Event& e) {
         f(e);
     }
 };

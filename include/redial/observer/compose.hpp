@@ -23,13 +23,12 @@ public:
     composite_observer() = default;
     explicit composite_observer(Observers... o) : members_(std::move(o)...) {}
 
-    void on_attempt(const attempt_event& e) { each(e); }
-    void on_connected(const connected_event& e) { each(e); }
-    void on_connect_failed(const connect_failed_event& e) { each(e); }
-    void on_disconnected(const disconnected_event& e) { each(e); }
-    void on_backoff(const backoff_event& e) { each(e); }
-    void on_give_up(const give_up_event& e) { each(e); }
-    void on_stopped(const stopped_event& e) { each(e); }
+    /// The catch-all hook (see observer/hooks.hpp): every event, to each member that has a
+    /// hook for it.
+    template <class Event>
+    void on_event(const Event& e) {
+        boost::hana::for_each(members_, [&](auto& o) { detail::notify(o, e); });
+    }
 
     template <std::size_t I>
     auto& get() noexcept {
@@ -37,10 +36,7 @@ public:
     }
 
 private:
-    template <class Event>
-    void each(const Event& e) {
-        boost::hana::for_each(members_, [&](auto& o) { detail::notify(o, e); });
-    }
+    static_assert((observer_checked<Observers> && ...));
 
     boost::hana::tuple<Observers...> members_;
 };

@@ -8,6 +8,9 @@ namespace redial {
 /// Observes nothing: no hooks, no bytes, no instructions.
 struct null_observer {};
 
+template <>
+inline constexpr bool observes_nothing<null_observer> = true;
+
 } // namespace redial
 
 #endif

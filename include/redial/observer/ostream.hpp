@@ -66,6 +66,24 @@ public:
 
     // Each hook builds its line on the stack: begin() writes the event and time, the hook its
     // fields, end() writes the line. Plain functions, not a template per hook: less to compile.
+    void on_started(const started_event& e) {
+        detail::line_buffer b;
+        fields f = begin(b, e.at, "started");
+        if (e.stable_after.count() > 0) {
+            f.duration("stable_after", e.stable_after);
+            f.word("stable_after_from",
+                   e.stable_after_follows_backoff ? "backoff-initial" : "given");
+        }
+        if (e.give_up_timeout.count() > 0) {
+            f.duration("give_up_after", e.give_up_timeout);
+        } else {
+            f.word("give_up_after", "never");
+        }
+        if (e.max_attempts > 0) {
+            f.number("max_attempts", e.max_attempts);
+        }
+        end(b);
+    }
     void on_attempt(const attempt_event& e) {
         detail::line_buffer b;
         begin(b, e.at, "attempt").number("attempt", e.attempt);

@@ -5,7 +5,7 @@
 
 namespace redial {
 
-/// The naive rule from before the seeds' fix: every session that connected counts as healthy,
+/// The naive rule that uptime_threshold fixes: every session that connected counts as healthy,
 /// so the backoff resets on every connect. Against a server that accepts then resets, this
 /// never escalates and never gives up. Kept to show that bug side by side with the fix.
 struct always_stable {

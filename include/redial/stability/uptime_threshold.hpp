@@ -8,9 +8,10 @@
 
 namespace redial {
 
-/// The seeds' rule: a session is stable iff it lived at least `threshold`. Left at its default,
-/// the threshold follows the backoff's initial delay (1s when the backoff has none), so "stable"
-/// means "outlived the first retry delay".
+/// The default rule: a session is stable iff it lived at least `threshold`. Default-constructed,
+/// the threshold FOLLOWS THE BACKOFF'S INITIAL DELAY (1s when the backoff has none), so
+/// "stable" means "outlived the first retry delay"; follows_initial_delay() tells which, and a
+/// reconnector's started_event reports the threshold in use.
 class uptime_threshold {
 public:
     uptime_threshold() noexcept = default;
@@ -28,14 +29,18 @@ public:
     void adopt_initial_delay(std::chrono::nanoseconds initial) noexcept {
         if (!explicit_ && initial.count() > 0) {
             threshold_ = initial;
+            adopted_ = true;
         }
     }
 
     [[nodiscard]] std::chrono::nanoseconds threshold() const noexcept { return threshold_; }
+    /// The threshold is the backoff's initial delay, adopted (not given).
+    [[nodiscard]] bool follows_initial_delay() const noexcept { return adopted_; }
 
 private:
     std::chrono::nanoseconds threshold_{std::chrono::seconds{1}};
     bool explicit_{false};
+    bool adopted_{false};
 };
 
 static_assert(stability_policy<uptime_threshold>);
