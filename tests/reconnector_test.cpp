@@ -1,5 +1,6 @@
 #include <redial/reconnector.hpp>
 
+#include <redial/backoff/constant.hpp>
 #include <redial/clock/steady_clock.hpp>
 #include <redial/clock/virtual_clock.hpp>
 #include <redial/stability/always_stable.hpp>
@@ -29,6 +30,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 // The core issue's scenarios again, end to end through basic_reconnector with the virtual clock
@@ -176,6 +178,46 @@ TEST(Reconnector, ConnectFailuresGiveUpWithTheLastConnectError) {
     EXPECT_EQ(r.give_up_message(),
               "reconnect timed out after 5m: " +
                   std::make_error_code(std::errc::connection_refused).message());
+}
+
+// --- named construction -----------------------------------------------------------------------
+
+// make_reconnector deduces each policy type from the part given, in any order, and leaves the
+// others at their defaults.
+TEST(Reconnector, MakeReconnectorDeducesThePartsAndKeepsTheirValues) {
+    world w;
+    auto r = redial::make_reconnector(
+        w.io.get_executor(), w.make_transport([](std::size_t) { return scripted_step::refuse(); }),
+        redial::with_observer(recorder{}),
+        redial::with_give_up({.give_up_timeout = 0s, .max_attempts = 3}),
+        redial::with_backoff(redial::constant_backoff{250ms}), redial::with_clock(w.clock));
+    using r_type = decltype(r);
+    static_assert(std::is_same_v<r_type::machine_type::backoff_type, redial::constant_backoff>);
+    static_assert(std::is_same_v<r_type::machine_type::stability_type, redial::uptime_threshold>);
+    static_assert(std::is_same_v<decltype(r.observer()), recorder&>);
+    // The default uptime threshold followed the backoff's initial delay.
+    EXPECT_EQ(r.machine().stability().threshold(), 250ms);
+    EXPECT_TRUE(r.machine().stability().follows_initial_delay());
+    w.run(r);
+    w.until_done();
+    ASSERT_TRUE(w.result);
+    EXPECT_EQ(*w.result, redial::reconnect_errc::attempts_exhausted);
+    EXPECT_EQ(r.observer().attempts, (std::vector<ns>{0ms, 250ms, 500ms}));
+}
+
+// The settings aggregate names the parts with designated initialisers; those left out are the
+// defaults (here the backoff: 1s ×2).
+TEST(Reconnector, SettingsNameThePartsAndTheRestAreDefaults) {
+    world w;
+    reconnector<redial::always_stable> r{
+        w.io.get_executor(),
+        w.make_transport([](std::size_t) { return scripted_step::refuse(); }),
+        {.clock = w.clock, .give_up = {.give_up_timeout = 0s, .max_attempts = 4}}};
+    w.run(r);
+    w.until_done();
+    ASSERT_TRUE(w.result);
+    EXPECT_EQ(*w.result, redial::reconnect_errc::attempts_exhausted);
+    EXPECT_EQ(r.observer().attempts, secs({0, 1, 3, 7}));
 }
 
 // A classifier of the driver's errors (redial::failure): connection refused is final here.

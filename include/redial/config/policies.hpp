@@ -14,6 +14,7 @@
 #include <redial/stability/concept.hpp>
 #include <redial/stability/flap_damping.hpp>
 #include <redial/stability/restart_intensity.hpp>
+#include <redial/stability/traits.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 #include <redial/time.hpp>
 
@@ -57,7 +58,7 @@ constexpr bool never_valueless(const std::variant<Ts...>*) noexcept {
 /// std::visit, for variants whose alternatives copy and move without throwing: they are never
 /// valueless, so it cannot throw. Its switch lets the compiler keep the index in a register
 /// across calls, where visit_active's chain reloads the one-byte index (which may alias the
-/// state) after every call: configured_backoff went from 1.44x its baseline to 1.2x.
+/// state) after every call (docs/performance.md has the figures).
 template <class Variant, class F>
 constexpr decltype(auto) visit_never_valueless(Variant& v, F&& f) noexcept {
     static_assert(never_valueless(static_cast<std::remove_const_t<Variant>*>(nullptr)));
@@ -164,7 +165,9 @@ inline constexpr bool enable_nonnegative_delays<basic_configured_backoff<Registr
 using configured_backoff = basic_configured_backoff<builtin_backoffs>;
 
 static_assert(backoff_policy<configured_backoff>);
-static_assert(has_initial_delay<configured_backoff> && has_max_delay<configured_backoff>);
+static_assert(backoff_traits<configured_backoff>::has_initial_delay &&
+              backoff_traits<configured_backoff>::has_max_delay &&
+              backoff_traits<configured_backoff>::nonnegative_delays);
 
 /// A stability policy chosen at run time.
 class configured_stability {
@@ -184,7 +187,7 @@ public:
     /// Flap damping's hold-down while suppressed; zero for the other policies.
     [[nodiscard]] std::chrono::nanoseconds hold_down(time_point now) const noexcept {
         return detail::visit_active(policy_, [now](const auto& p) noexcept {
-            if constexpr (has_hold_down<std::remove_cvref_t<decltype(p)>>) {
+            if constexpr (stability_traits<std::remove_cvref_t<decltype(p)>>::has_hold_down) {
                 return std::chrono::nanoseconds{p.hold_down(now)};
             } else {
                 return std::chrono::nanoseconds{0};
@@ -194,7 +197,7 @@ public:
     /// Flap damping's longest hold-down; zero for the other policies.
     [[nodiscard]] std::chrono::nanoseconds max_hold_down() const noexcept {
         return detail::visit_active(policy_, [](const auto& p) noexcept {
-            if constexpr (has_max_hold_down<std::remove_cvref_t<decltype(p)>>) {
+            if constexpr (stability_traits<std::remove_cvref_t<decltype(p)>>::has_max_hold_down) {
                 return std::chrono::nanoseconds{p.max_hold_down()};
             } else {
                 return std::chrono::nanoseconds{0};
@@ -204,7 +207,8 @@ public:
     /// Forwarded to uptime_threshold (which ignores it when its threshold was explicit).
     void adopt_initial_delay(std::chrono::nanoseconds d) noexcept {
         detail::visit_active(policy_, [d](auto& p) noexcept {
-            if constexpr (adopts_initial_delay<std::remove_cvref_t<decltype(p)>>) {
+            if constexpr (stability_traits<
+                              std::remove_cvref_t<decltype(p)>>::adopts_initial_delay) {
                 p.adopt_initial_delay(d);
             }
         });
@@ -216,8 +220,9 @@ private:
 };
 
 static_assert(stability_policy<configured_stability>);
-static_assert(has_hold_down<configured_stability> && has_max_hold_down<configured_stability> &&
-              adopts_initial_delay<configured_stability>);
+static_assert(stability_traits<configured_stability>::has_hold_down &&
+              stability_traits<configured_stability>::has_max_hold_down &&
+              stability_traits<configured_stability>::adopts_initial_delay);
 
 /// The backoff the options describe (from `Registry`), seeded with options.seed when set.
 /// Validates first.
