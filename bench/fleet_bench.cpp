@@ -1,4 +1,4 @@
-// The fleet engine at scale: 1,000,000 clients (full jitter, the seeds' schedule) through a
+// The fleet engine at scale: 1,000,000 clients (full jitter, the default schedule) through a
 // 30 s outage of a server that comes back with 50,000 accepts per second, until every client
 // is back. Three ways, in the same run:
 //

@@ -4,7 +4,7 @@
 //  1. flap: a server that accepts and closes every connection at once, for --seconds (10):
 //     attempts made and the client's CPU time, beside a correct hand-written asio loop with the
 //     same rule (1 s doubling to 30 s, a session under 1 s is a flap) for as long, and the
-//     seeds' bug (a loop that reconnects without sleeping) run for 1 s.
+//     hot-loop bug (a loop that reconnects without sleeping) run for 1 s.
 //  2. allocations and client CPU per real connect attempt (--attempts, 2,000, after 200 to
 //     warm up),
 //     counted at the allocator (alloc_count.hpp), for a refused connect (nothing listens) and
@@ -136,7 +136,7 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
     const pid_t server = fork_server(port, server_mode::flap);
     wait_listening(port);
 
-    // redial, the seeds' defaults: 1 s doubling to 30 s, stable after 1 s.
+    // redial, the defaults: 1 s doubling to 30 s, stable after 1 s.
     std::uint64_t attempts = 0, connected = 0;
     {
         asio::io_context io;
@@ -159,7 +159,7 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
                     cpu, 100.0 * cpu / static_cast<double>(seconds.count()));
     }
 
-    // The seeds' rule, hand-written with plain asio: connect, read until the peer closes, judge
+    // The default rule, hand-written with plain asio: connect, read until the peer closes, judge
     // the session on its uptime (a flap below 1 s escalates, a stable one resets), sleep.
     {
         asio::io_context io;
@@ -207,7 +207,7 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
                     100.0 * cpu / static_cast<double>(seconds.count()));
     }
 
-    // The seeds' bug, hand-written: reconnect the moment the session ends, no sleep.
+    // The hot-loop bug, hand-written: reconnect the moment the session ends, no sleep.
     {
         asio::io_context io;
         tcp::socket s{io};
@@ -229,7 +229,7 @@ void flap_benchmark(unsigned short port, std::chrono::seconds seconds) {
         const double cpu0 = cpu_seconds();
         io.run_for(1s);
         const double cpu = cpu_seconds() - cpu0;
-        std::printf("flap, the seeds' bug (no sleep):      1.0 s  attempts %8llu  client CPU "
+        std::printf("flap, the hot-loop bug (no sleep):    1.0 s  attempts %8llu  client CPU "
                     "%.3f s = %.1f%% of wall\n",
                     static_cast<unsigned long long>(bug_attempts), cpu, 100.0 * cpu);
     }

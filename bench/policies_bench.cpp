@@ -115,7 +115,7 @@ struct linear_baseline { // cur + step, capped; the cap is checked before the ad
     }
 };
 
-struct exponential_baseline { // the seeds' loop: delay = min(delay · multiplier, max)
+struct exponential_baseline { // moq-native's loop: delay = min(delay · multiplier, max)
     std::int64_t initial = sec, multiplier = 2, max = 30 * sec;
     std::int64_t limit = max / multiplier; // above it, the product is past the cap
     std::int64_t cur = initial;
@@ -309,7 +309,7 @@ struct machine_step {
     }
 };
 
-// The same events handled by the seeds' loop body (after PR 1806), written inline, with the
+// The same events handled by moq-native's loop body (after PR 1806), written inline, with the
 // schedule's limit computed once (as exponential_baseline).
 struct machine_step_baseline {
     struct loop {

@@ -300,7 +300,7 @@ inline std::span<const std::string_view> preset_names() noexcept {
     return detail::preset_names;
 }
 
-/// A named preset: default (the seeds), moonpool, moonpool-local, moonpool-wan, grpc.
+/// A named preset: default (moq-native's), moonpool, moonpool-local, moonpool-wan, grpc.
 /// Throws config_error naming "preset" for an unknown name.
 inline options preset(std::string_view name) {
     return detail::make_preset("preset", name);

@@ -18,7 +18,7 @@ namespace redial {
 enum class jitter_kind : std::uint8_t { none, full, equal, decorrelated, grpc, proportional };
 enum class stability_kind : std::uint8_t { uptime, always, damping, intensity };
 
-/// Every run-time value of a reconnector. Defaults are the seeds': 1s, ×2, 30s, give up after 5m.
+/// Every run-time value of a reconnector. Defaults are moq-native's: 1s, ×2, 30s, give up after 5m.
 struct options {
     /// A name from the backoff registry (config/backoff_registry.hpp); checked by validate(),
     /// against the registry it is given, since a program may register its own policies.
