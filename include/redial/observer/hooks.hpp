@@ -77,158 +77,43 @@ using observer_events =
 
 namespace detail {
 
-// The one table from events to hooks: each entry names its hook, detects it (present, or
-// present but declared wrong) and calls it. A generic `on_event(const E&)` member template is
-// the catch-all hook (composite_observer and callback_observer use it).
+// The one table from events to hooks, a row per event: each row's struct detects its hook
+// (present; or named but declared wrong, which checked() refuses with the expected signature)
+// and calls it. A macro, because a member's name cannot be a template argument; #undef'd
+// below. A generic `on_event(const E&)` member template is the catch-all hook
+// (composite_observer and callback_observer use it).
 template <class Event>
 struct hook;
-template <>
-struct hook<attempt_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_attempt; };
-    template <class O>
-    static constexpr bool callable = requires(O& o, const attempt_event& e) { o.on_attempt(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_attempt is declared wrong; expected "
-                      "`void on_attempt(const redial::attempt_event&)`");
-        return true;
+#define REDIAL_OBSERVER_HOOK(Event, name)                                                          \
+    template <>                                                                                    \
+    struct hook<Event> {                                                                           \
+        template <class O>                                                                         \
+        static constexpr bool named = requires { &O::name; };                                      \
+        template <class O>                                                                         \
+        static constexpr bool callable = requires(O& o, const Event& e) { o.name(e); };            \
+        template <class O>                                                                         \
+        static constexpr bool checked() {                                                          \
+            static_assert(!named<O> || callable<O>, "redial: observer hook " #name                 \
+                                                    " is declared wrong; expected `void " #name    \
+                                                    "(const redial::" #Event "&)`");               \
+            return true;                                                                           \
+        }                                                                                          \
+        template <class O>                                                                         \
+        static void call(O& o, const Event& e) {                                                   \
+            o.name(e);                                                                             \
+        }                                                                                          \
     }
-    template <class O>
-    static void call(O& o, const attempt_event& e) {
-        o.on_attempt(e);
-    }
-};
-template <>
-struct hook<connected_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_connected; };
-    template <class O>
-    static constexpr bool callable =
-        requires(O& o, const connected_event& e) { o.on_connected(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_connected is declared wrong; expected "
-                      "`void on_connected(const redial::connected_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const connected_event& e) {
-        o.on_connected(e);
-    }
-};
-template <>
-struct hook<connect_failed_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_connect_failed; };
-    template <class O>
-    static constexpr bool callable =
-        requires(O& o, const connect_failed_event& e) { o.on_connect_failed(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_connect_failed is declared wrong; expected "
-                      "`void on_connect_failed(const redial::connect_failed_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const connect_failed_event& e) {
-        o.on_connect_failed(e);
-    }
-};
-template <>
-struct hook<disconnected_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_disconnected; };
-    template <class O>
-    static constexpr bool callable =
-        requires(O& o, const disconnected_event& e) { o.on_disconnected(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_disconnected is declared wrong; expected "
-                      "`void on_disconnected(const redial::disconnected_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const disconnected_event& e) {
-        o.on_disconnected(e);
-    }
-};
-template <>
-struct hook<backoff_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_backoff; };
-    template <class O>
-    static constexpr bool callable = requires(O& o, const backoff_event& e) { o.on_backoff(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_backoff is declared wrong; expected "
-                      "`void on_backoff(const redial::backoff_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const backoff_event& e) {
-        o.on_backoff(e);
-    }
-};
-template <>
-struct hook<give_up_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_give_up; };
-    template <class O>
-    static constexpr bool callable = requires(O& o, const give_up_event& e) { o.on_give_up(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_give_up is declared wrong; expected "
-                      "`void on_give_up(const redial::give_up_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const give_up_event& e) {
-        o.on_give_up(e);
-    }
-};
-template <>
-struct hook<stopped_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_stopped; };
-    template <class O>
-    static constexpr bool callable = requires(O& o, const stopped_event& e) { o.on_stopped(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_stopped is declared wrong; expected "
-                      "`void on_stopped(const redial::stopped_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const stopped_event& e) {
-        o.on_stopped(e);
-    }
-};
-template <>
-struct hook<started_event> {
-    template <class O>
-    static constexpr bool named = requires { &O::on_started; };
-    template <class O>
-    static constexpr bool callable = requires(O& o, const started_event& e) { o.on_started(e); };
-    template <class O>
-    static constexpr bool checked() {
-        static_assert(!named<O> || callable<O>,
-                      "redial: observer hook on_started is declared wrong; expected "
-                      "`void on_started(const redial::started_event&)`");
-        return true;
-    }
-    template <class O>
-    static void call(O& o, const started_event& e) {
-        o.on_started(e);
-    }
-};
+
+REDIAL_OBSERVER_HOOK(started_event, on_started);
+REDIAL_OBSERVER_HOOK(attempt_event, on_attempt);
+REDIAL_OBSERVER_HOOK(connected_event, on_connected);
+REDIAL_OBSERVER_HOOK(connect_failed_event, on_connect_failed);
+REDIAL_OBSERVER_HOOK(disconnected_event, on_disconnected);
+REDIAL_OBSERVER_HOOK(backoff_event, on_backoff);
+REDIAL_OBSERVER_HOOK(give_up_event, on_give_up);
+REDIAL_OBSERVER_HOOK(stopped_event, on_stopped);
+
+#undef REDIAL_OBSERVER_HOOK
 
 template <class O, class Event>
 concept has_hook =
@@ -238,7 +123,8 @@ template <class O, class... Events>
 constexpr bool check_observer(event_list<Events...>) {
     (hook<Events>::template checked<O>(), ...);
     static_assert(
-        (has_hook<O, Events> || ...) || observes_nothing<O>,
+        // A hook named but declared wrong counts: its own message above says what is wrong.
+        ((has_hook<O, Events> || hook<Events>::template named<O>) || ...) || observes_nothing<O>,
         "redial: the observer has none of the hooks on_started, on_attempt, on_connected, "
         "on_connect_failed, on_disconnected, on_backoff, on_give_up, on_stopped (each taking its "
         "event by const reference), nor on_event: a misspelt hook? For an observer with no "
