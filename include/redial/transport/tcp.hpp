@@ -5,12 +5,9 @@
 #include <redial/clock/steady_clock.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
-#include <redial/detail/erased_handler.hpp>
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
 #include <asio/error.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>

@@ -5,7 +5,6 @@
 #include <redial/clock/steady_clock.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
-#include <redial/detail/erased_handler.hpp>
 #include <redial/transport/concept.hpp>
 
 #include <asio/any_io_executor.hpp>
