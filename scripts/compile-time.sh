@@ -11,7 +11,7 @@
 # tree, so a figure can be tied to a commit while others edit the tree.
 #
 # Pairs (targets from issue 12):
-#   a  the README's tcp_reconnector example against a hand-written asio reconnect loop (tcp
+#   a  the README's TCP client example against a hand-written asio reconnect loop (tcp
 #      socket, resolver, steady_timer: connect timeout, hold the session, judge it, back off,
 #      give up, log each transition to std::cerr) including <asio.hpp>; target <= 1.3x.
 #      a-min: both with only the headers they need (not in --quick).
@@ -85,11 +85,13 @@ fi
 
 # --- the translation units -------------------------------------------------------------------
 
-# The README's example, as the README has it: the C++ block that names tcp_reconnector.
+# The README's example, as the README has it: the C++ block that makes a TCP reconnector
+# (make_reconnector over a tcp_transport since issue 13; tcp_reconnector before, for --rev).
 awk '/^```cpp/ { inb = 1; b = ""; next }
-     inb && /^```/ { inb = 0; if (b ~ /tcp_reconnector/) { printf "%s", b; exit } next }
+     inb && /^```/ { inb = 0; if (b ~ /tcp_reconnector|make_reconnector/) { printf "%s", b; exit } next }
      inb { b = b $0 "\n" }' "$root/README.md" >"$work/a_redial.cpp"
-grep -q 'tcp_reconnector' "$work/a_redial.cpp" || die "README.md has no C++ block with tcp_reconnector"
+grep -Eq 'tcp_reconnector|make_reconnector' "$work/a_redial.cpp" ||
+    die "README.md has no C++ block with tcp_reconnector or make_reconnector"
 # (<redial/tcp.hpp> since issue 12; <redial/aliases.hpp> before, for --rev of older commits.)
 grep -Eq '#include <redial/(tcp|aliases)\.hpp>' "$work/a_redial.cpp" ||
     die "README.md's example includes neither <redial/tcp.hpp> nor <redial/aliases.hpp>: update a-min here"
@@ -305,14 +307,14 @@ std_includes() {
     done | sort -u
 }
 # header_pair NAME HEADER...: NAME_redial.cpp includes the headers, NAME_plain.cpp their
-# standard headers.
+# standard (and C/POSIX system) headers.
 header_pair() {
     local name=$1
     shift
     printf '#include <%s>\n' "$@" >"$work/${name}_redial.cpp"
     std_includes "$@" | sed 's/.*/#include <&>/' >"$work/${name}_plain.cpp"
-    if grep -qv '^#include <[a-z_]*>$' "$work/${name}_plain.cpp"; then
-        die "$* include more than the standard library: $(grep -v '^#include <[a-z_]*>$' "$work/${name}_plain.cpp" | tr '\n' ' ')"
+    if grep -Eqv '^#include <[a-z_]*(\.h)?>$' "$work/${name}_plain.cpp"; then
+        die "$* include more than the standard library: $(grep -Ev '^#include <[a-z_]*(\.h)?>$' "$work/${name}_plain.cpp" | tr '\n' ' ')"
     fi
 }
 policy_headers=(redial/core/machine.hpp)
