@@ -84,8 +84,12 @@ private:
 inline bool documented_valid(const options& o) {
     using std::chrono::nanoseconds;
     constexpr nanoseconds largest = nanoseconds::max();
-    if (static_cast<std::size_t>(o.jitter) > 5 || static_cast<std::size_t>(o.jitter_cap) > 2 ||
-        static_cast<std::size_t>(o.stability) > 3) {
+    if (static_cast<std::size_t>(o.jitter) > 5 || static_cast<std::size_t>(o.jitter_cap) > 2) {
+        return false;
+    }
+    const std::string_view stabilities[] = {"uptime", "always", "damping", "intensity"};
+    if (std::find(std::begin(stabilities), std::end(stabilities), o.stability) ==
+        std::end(stabilities)) {
         return false;
     }
     // backoff: a built-in name; jitter only for exponential, and jitter=decorrelated (the older
@@ -118,11 +122,10 @@ inline bool documented_valid(const options& o) {
         if (o.timeout < o.initial) {
             return false;
         }
-        if (o.stability == stability_kind::uptime && o.stable_after &&
-            *o.stable_after > o.timeout) {
+        if (o.stability == "uptime" && o.stable_after && *o.stable_after > o.timeout) {
             return false;
         }
-        if (o.stability == stability_kind::damping && o.timeout <= 4 * o.damping_half_life) {
+        if (o.stability == "damping" && o.timeout <= 4 * o.damping_half_life) {
             return false;
         }
     }

@@ -103,7 +103,7 @@ double read_multiplier(std::uint8_t b) {
 redial::options read_options(byte_reader& in, std::uint8_t flags) {
     redial::options o;
     o.jitter = static_cast<redial::jitter_kind>(flags & 7);
-    o.stability = static_cast<redial::stability_kind>((flags >> 3) & 3);
+    o.stability = std::string(redial::stability_policies()[(flags >> 3) & 3].name);
     o.clip_to_deadline = (flags & 32) != 0;
     o.jitter_cap = (flags & 128) != 0 ? redial::jitter_cap::overshoot : redial::jitter_cap::fit;
     o.initial = read_duration(in);
@@ -174,7 +174,7 @@ public:
     checker(machine& m, const redial::configured_backoff& b, const redial::options& o, ns timeout,
             std::uint64_t max_attempts, bool clip)
         : m_(m), shadow_(b), o_(o), timeout_(timeout), max_attempts_(max_attempts), clip_(clip) {
-        max_hold_ = o_.stability == redial::stability_kind::damping
+        max_hold_ = o_.stability == "damping"
                         ? redial::detail::sat_mul(o_.damping_half_life, std::int64_t{4})
                         : ns{0};
         // The delays the machine may sleep: a backoff delay or a hold-down.
@@ -316,12 +316,12 @@ private:
         trace(now_, "session ended: " + reason, &d);
         const ns uptime = redial::detail::elapsed(connected_at_, now_);
         const redial::verdict v = m_.last_verdict();
-        if (o_.stability == redial::stability_kind::uptime) {
+        if (o_.stability == "uptime") {
             const ns threshold = o_.stable_after.value_or(o_.initial);
             check_lazy(v == (uptime >= threshold ? redial::verdict::stable : redial::verdict::flap),
                        "the uptime verdict contradicts the threshold",
                        [&] { return text_of(uptime); });
-        } else if (o_.stability == redial::stability_kind::always) {
+        } else if (o_.stability == "always") {
             check(v == redial::verdict::stable, "always_stable judged a flap");
         }
         if (terminal) {

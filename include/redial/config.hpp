@@ -4,7 +4,9 @@
 // Run-time configuration (standard library only): every part of config/.
 //
 //   config/options.hpp           the options struct and its enums
+//   config/registry.hpp          what the two registries below share
 //   config/backoff_registry.hpp  the backoff policies a configuration can choose
+//   config/stability_registry.hpp  the stability policies a configuration can choose
 //   config/keys.hpp              the key table, presets, apply_option, to_string
 //   config/validate.hpp          the checks across keys
 //   config/read.hpp              options from strings, key/value pairs and the environment
@@ -15,6 +17,8 @@
 #include <redial/config/options.hpp>
 #include <redial/config/policies.hpp>
 #include <redial/config/read.hpp>
+#include <redial/config/registry.hpp>
+#include <redial/config/stability_registry.hpp>
 #include <redial/config/validate.hpp>
 
 #endif

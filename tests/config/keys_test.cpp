@@ -72,7 +72,7 @@ TEST(preset, grpc) {
     EXPECT_EQ(o.jitter_cap, redial::jitter_cap::overshoot);
     EXPECT_EQ(o.connect_timeout, nanoseconds{20s});
     EXPECT_EQ(o.max_attempts, 0u);
-    EXPECT_EQ(o.stability, redial::stability_kind::uptime);
+    EXPECT_EQ(o.stability, "uptime");
     EXPECT_FALSE(o.seed);
 }
 
@@ -145,7 +145,7 @@ TEST(apply_option, sets_every_key) {
     EXPECT_EQ(o.jitter, redial::jitter_kind::proportional);
     EXPECT_EQ(o.jitter_fraction, 0.1);
     EXPECT_EQ(o.jitter_cap, redial::jitter_cap::clamp);
-    EXPECT_EQ(o.stability, redial::stability_kind::intensity);
+    EXPECT_EQ(o.stability, "intensity");
     EXPECT_EQ(o.stable_after, nanoseconds{2s});
     EXPECT_EQ(o.intensity_drops, 3u);
     EXPECT_EQ(o.intensity_window, 1min);
@@ -237,7 +237,7 @@ TEST(to_string, round_trips_random_options) {
         o.jitter = static_cast<redial::jitter_kind>(gen() % 6);
         o.jitter_fraction = static_cast<double>(gen() % 1001) / 1000.0;
         o.jitter_cap = static_cast<redial::jitter_cap>(gen() % 3);
-        o.stability = static_cast<redial::stability_kind>(gen() % 4);
+        o.stability = std::string(redial::stability_policies()[gen() % 4].name);
         if (gen() % 2 != 0) {
             o.stable_after = duration(1, 100'000'000'000);
         }
@@ -248,8 +248,7 @@ TEST(to_string, round_trips_random_options) {
             o.connect_timeout = duration(1, 100'000'000'000);
         }
         // validate() refuses a give-up timeout that damping or stable-after would defeat.
-        if (o.stability == redial::stability_kind::damping ||
-            (o.stable_after && *o.stable_after > o.timeout)) {
+        if (o.stability == "damping" || (o.stable_after && *o.stable_after > o.timeout)) {
             o.timeout = 0ns;
         }
         o.max_attempts = gen() % 3 == 0 ? gen() : 0;
@@ -276,5 +275,11 @@ TEST(option_keys, backoff_syntax_lists_the_registry) {
     const redial::option_key& k = redial::option_keys()[5];
     EXPECT_EQ(k.name, "backoff");
     EXPECT_EQ(k.syntax, "exponential|decorrelated|constant|linear");
+}
+
+TEST(option_keys, stability_syntax_lists_the_registry) {
+    const redial::option_key& k = redial::option_keys()[10];
+    EXPECT_EQ(k.name, "stability");
+    EXPECT_EQ(k.syntax, "uptime|always|damping|intensity");
 }
 } // namespace

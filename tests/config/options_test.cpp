@@ -21,7 +21,7 @@ TEST(options, defaults_are_the_seeds) {
     EXPECT_EQ(o.jitter, redial::jitter_kind::none);
     EXPECT_EQ(o.jitter_fraction, 0.2);
     EXPECT_EQ(o.jitter_cap, redial::jitter_cap::fit);
-    EXPECT_EQ(o.stability, redial::stability_kind::uptime);
+    EXPECT_EQ(o.stability, "uptime");
     EXPECT_FALSE(o.stable_after);
     EXPECT_EQ(o.intensity_drops, 1u);
     EXPECT_EQ(o.intensity_window, 5s);

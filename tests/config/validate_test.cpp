@@ -63,7 +63,7 @@ TEST(validate, BadEnumsSetInCodeAreRefused) {
         EXPECT_EQ(e.value(), "42");
     }
     o = {};
-    o.stability = static_cast<redial::stability_kind>(9);
+    o.stability = "9";
     EXPECT_THROW(redial::validate(o), redial::config_error);
 }
 TEST(validate, backoff_names_come_from_the_registry) {

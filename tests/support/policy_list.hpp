@@ -2,9 +2,10 @@
 #define REDIAL_TESTS_SUPPORT_POLICY_LIST_HPP
 
 // The one list of every built-in policy type. Typed tests and benchmarks iterate over it. The
-// backoffs are the registry's (config/backoff_registry.hpp): a policy registered there is
-// tested and benchmarked here with no change, its sample made by its entry from the default
-// options; a policy_traits specialization below only names a sample differently.
+// policies are the registries' (config/backoff_registry.hpp, config/stability_registry.hpp): a
+// policy registered there is tested and benchmarked here with no change, its sample made by its
+// entry from the default options; a policy_traits specialization below only names a sample
+// differently.
 
 #include <redial/backoff/constant.hpp>
 #include <redial/backoff/decorrelated_jitter.hpp>
@@ -51,15 +52,23 @@ constexpr std::string_view entry_name(redial::detail::type_list<Entries...>) {
 /// a registered policy's entry name, made from the default options by its entry.
 template <class P>
 struct policy_traits {
-    static constexpr std::string_view entry =
+    static constexpr std::string_view backoff_entry =
         detail::entry_name<P>(builtin_backoffs::entry_types{});
+    static constexpr std::string_view entry =
+        backoff_entry.empty() ? detail::entry_name<P>(builtin_stabilities::entry_types{})
+                              : backoff_entry;
     static_assert(!entry.empty(), "a listed policy needs a registry entry or a policy_traits");
     static constexpr const char* name = entry.data(); // a literal: terminated
     static P make(std::uint64_t seed) {
         options o;
-        o.backoff = std::string(entry);
         o.seed = seed;
-        return std::get<P>(builtin_backoffs::make(o));
+        if constexpr (!backoff_entry.empty()) {
+            o.backoff = std::string(entry);
+            return std::get<P>(builtin_backoffs::make(o));
+        } else {
+            o.stability = std::string(entry);
+            return std::get<P>(builtin_stabilities::make(o));
+        }
     }
 };
 
@@ -152,9 +161,10 @@ inline constexpr auto backoff_policies =
     boost::hana::concat(hana_types(static_cast<const builtin_backoffs::variant_type*>(nullptr)),
                         boost::hana::tuple_t<nats_jittered, configured_backoff>);
 
+/// The registry's policy types, then the run-time choice itself.
 inline constexpr auto stability_policies =
-    boost::hana::tuple_t<uptime_threshold, always_stable, flap_damping, restart_intensity,
-                         configured_stability>;
+    boost::hana::concat(hana_types(static_cast<const builtin_stabilities::variant_type*>(nullptr)),
+                        boost::hana::tuple_t<configured_stability>);
 
 /// A Hana type list as GoogleTest's ::testing::Types<...>.
 template <class HanaTypes, template <class...> class Out>

@@ -7,18 +7,15 @@
 #include <redial/backoff/jitter.hpp>
 #include <redial/backoff/linear.hpp>
 #include <redial/config/options.hpp>
+#include <redial/config/registry.hpp>
 #include <redial/detail/parse.hpp>
 #include <redial/duration.hpp>
 
-#include <array>
 #include <cmath>
 #include <cstddef>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <type_traits>
-#include <utility>
 #include <variant>
 
 // The one list of backoff policies a configuration can choose. Everything that offers a choice
@@ -35,145 +32,28 @@
 // `make` receives validated options and returns the policy, or a std::variant of policies when
 // the options choose between several types (exponential, with or without jitter). It does not
 // seed: the registry seeds any policy with a seed(std::uint64_t) member from the `seed` key. An
-// optional `static std::string summary(const options&)` is describe()'s text for it.
+// optional `static std::string summary(const options&)` is describe()'s text for it. The
+// machinery is config/registry.hpp's, shared with the stability registry.
 namespace redial {
 
 /// What the tools and the documentation show of one registered backoff.
-struct backoff_info {
-    std::string_view name;
-    std::string_view description;
-    std::span<const std::string_view> keys;
-};
+using backoff_info = policy_info;
 
 namespace detail {
-
-template <class... Ts>
-struct type_list {};
-
-template <class T>
-struct alternatives_of {
-    using type = type_list<T>;
+/// A backoff registry chooses by the `backoff` key (or jitter=decorrelated, its older spelling).
+struct backoff_choice {
+    static constexpr std::string_view key = "backoff";
+    static std::string_view chosen(const options& o) noexcept { return chosen_backoff(o); }
 };
-template <class... Ts>
-struct alternatives_of<std::variant<Ts...>> {
-    using type = type_list<Ts...>;
-};
-
-template <class Seen, class... Rest>
-struct unique_variant;
-template <class... Seen>
-struct unique_variant<type_list<Seen...>> {
-    using type = std::variant<Seen...>;
-};
-template <class... Seen, class T, class... Rest>
-struct unique_variant<type_list<Seen...>, T, Rest...>
-    : std::conditional_t<(std::is_same_v<T, Seen> || ...),
-                         unique_variant<type_list<Seen...>, Rest...>,
-                         unique_variant<type_list<Seen..., T>, Rest...>> {};
-
-template <class Seen, class... Lists>
-struct flatten;
-template <class Seen>
-struct flatten<Seen> {
-    using type = Seen;
-};
-template <class... Seen, class... Ts, class... Lists>
-struct flatten<type_list<Seen...>, type_list<Ts...>, Lists...>
-    : flatten<type_list<Seen..., Ts...>, Lists...> {};
-
-template <class List>
-struct variant_of_list;
-template <class... Ts>
-struct variant_of_list<type_list<Ts...>> : unique_variant<type_list<>, Ts...> {};
-
-template <class Entry>
-using made_by = decltype(Entry::make(std::declval<const options&>()));
-
-/// Every type the entries' factories can return, each once, in entry order.
-template <class... Entries>
-using registry_variant = typename variant_of_list<
-    typename flatten<type_list<>, typename alternatives_of<made_by<Entries>>::type...>::type>::type;
-
-/// `p` (a policy or a variant of policies) as one alternative of `Variant`.
-template <class Variant, class Made>
-Variant as_alternative(Made&& p) {
-    if constexpr (requires { std::variant_size<std::remove_cvref_t<Made>>::value; }) {
-        return std::visit([](auto&& q) { return Variant{std::forward<decltype(q)>(q)}; },
-                          std::forward<Made>(p));
-    } else {
-        return Variant{std::forward<Made>(p)};
-    }
-}
-
 } // namespace detail
 
 /// A compile-time list of backoff entries (see the top of this file). `with<More...>` is the same
-/// list with entries appended: how a program (or a test) offers a policy of its own.
+/// list with entries appended: how a program (or a test) offers a policy of its own. Its
+/// variant_type, names, entries, find, make and summary are config/registry.hpp's.
 template <class... Entries>
-struct backoff_registry {
-    /// Every policy type the entries can make: configured_backoff's alternatives.
-    using variant_type = detail::registry_variant<Entries...>;
-
+struct backoff_registry : detail::policy_registry<detail::backoff_choice, Entries...> {
     template <class... More>
     using with = backoff_registry<Entries..., More...>;
-
-    /// The entries themselves, for code that iterates over them at compile time.
-    using entry_types = detail::type_list<Entries...>;
-
-    static constexpr std::array<std::string_view, sizeof...(Entries)> names{Entries::name...};
-    static constexpr std::array<backoff_info, sizeof...(Entries)> entries{
-        backoff_info{Entries::name, Entries::description, Entries::keys}...};
-
-    /// The entry called `name`, if any.
-    static constexpr const backoff_info* find(std::string_view name) noexcept {
-        for (const backoff_info& e : entries) {
-            if (e.name == name) {
-                return &e;
-            }
-        }
-        return nullptr;
-    }
-
-    /// The policy the options choose, seeded from options.seed when set. Expects options that
-    /// validate<this registry> accepted; throws config_error naming `backoff` for an unknown name.
-    static variant_type make(const options& o) {
-        const std::string_view name = detail::chosen_backoff(o);
-        std::optional<variant_type> made;
-        (void)((Entries::name == name &&
-                (made.emplace(detail::as_alternative<variant_type>(Entries::make(o))), true)) ||
-               ...);
-        if (!made) {
-            throw config_error("backoff", name, detail::unknown_choice(name, names));
-        }
-        if (o.seed) {
-            std::visit(
-                [s = *o.seed](auto& p) {
-                    if constexpr (requires { p.seed(s); }) {
-                        p.seed(s);
-                    }
-                },
-                *made);
-        }
-        return std::move(*made);
-    }
-
-    /// describe()'s words for the chosen backoff: the entry's summary, else its name.
-    static std::string summary(const options& o) {
-        const std::string_view name = detail::chosen_backoff(o);
-        std::string s(name);
-        (void)((Entries::name == name && (s = summary_of<Entries>(o), true)) || ...);
-        return s;
-    }
-
-private:
-    template <class Entry>
-    static std::string summary_of(const options& o) {
-        if constexpr (requires { Entry::summary(o); }) {
-            return Entry::summary(o);
-        } else {
-            return std::string(Entry::name);
-        }
-    }
 };
 
 /// The built-in entries.

@@ -3,6 +3,7 @@
 
 #include <redial/config/backoff_registry.hpp>
 #include <redial/config/options.hpp>
+#include <redial/config/stability_registry.hpp>
 #include <redial/detail/parse.hpp>
 #include <redial/detail/text.hpp>
 #include <redial/duration.hpp>
@@ -40,7 +41,7 @@ struct option_key {
 
 namespace detail {
 
-// "a|b|c" from a registry's names, at compile time: the `backoff` key's syntax.
+// "a|b|c" from a registry's names, at compile time: the `backoff` and `stability` keys' syntax.
 template <class Registry>
 constexpr std::size_t joined_names_size() noexcept {
     std::size_t n = 0;
@@ -65,6 +66,8 @@ inline constexpr std::array<char, joined_names_size<Registry>()> joined_names = 
 }();
 inline constexpr std::string_view builtin_backoff_syntax{joined_names<builtin_backoffs>.data(),
                                                          joined_names<builtin_backoffs>.size()};
+inline constexpr std::string_view builtin_stability_syntax{
+    joined_names<builtin_stabilities>.data(), joined_names<builtin_stabilities>.size()};
 
 inline constexpr std::array<std::string_view, 5> preset_names{
     "default", "moonpool", "moonpool-local", "moonpool-wan", "grpc"};
@@ -167,14 +170,10 @@ inline constexpr option_key keys[] = {
      [](const options& o) -> std::optional<std::string> {
          return std::string(jitter_cap_names[static_cast<std::size_t>(o.jitter_cap)]);
      }},
-    {"stability", "uptime|always|damping|intensity", "uptime",
-     "how a session that ended is judged healthy or a flap",
-     [](options& o, std::string_view as, std::string_view v) {
-         o.stability = parse_choice<stability_kind>(as, v, stability_names);
-     },
-     [](const options& o) -> std::optional<std::string> {
-         return std::string(stability_names[static_cast<std::size_t>(o.stability)]);
-     }},
+    {"stability", builtin_stability_syntax, "uptime",
+     "how a session that ended is judged healthy or a flap, from the stability registry",
+     [](options& o, std::string_view, std::string_view v) { o.stability = std::string(trim(v)); },
+     [](const options& o) -> std::optional<std::string> { return o.stability; }},
     {"stable-after", "duration > 0", "backoff-initial",
      "uptime that makes a session healthy (stability=uptime)", set_duration<&options::stable_after>,
      get_duration<&options::stable_after>},
@@ -312,8 +311,8 @@ inline std::string env_name(std::string_view key, std::string_view prefix = "RED
 }
 
 /// Sets one key. `key` is the canonical name or the flag ("--backoff-max"); errors name it as
-/// written. `preset` replaces every value. Does not validate across keys (nor a `backoff` name,
-/// which depends on the registry): see validate().
+/// written. `preset` replaces every value. Does not validate across keys (nor a `backoff` or
+/// `stability` name, which depend on the registries): see validate().
 inline void apply_option(options& o, std::string_view key, std::string_view value) {
     const detail::entry e = detail::resolve_key(key, value);
     detail::keys[e.id].set(o, e.as, e.value);

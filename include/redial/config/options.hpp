@@ -16,7 +16,6 @@
 namespace redial {
 
 enum class jitter_kind : std::uint8_t { none, full, equal, decorrelated, grpc, proportional };
-enum class stability_kind : std::uint8_t { uptime, always, damping, intensity };
 
 /// Every run-time value of a reconnector. Defaults are moq-native's: 1s, ×2, 30s, give up after 5m.
 struct options {
@@ -31,7 +30,9 @@ struct options {
     jitter_kind jitter{jitter_kind::none};
     double jitter_fraction{0.2}; ///< ±fraction, for jitter_kind::proportional
     redial::jitter_cap jitter_cap{redial::jitter_cap::fit}; ///< grpc always overshoots
-    stability_kind stability{stability_kind::uptime};
+    /// A name from the stability registry (config/stability_registry.hpp); checked like
+    /// `backoff`.
+    std::string stability{"uptime"};
     std::optional<std::chrono::nanoseconds> stable_after; ///< unset: follows `initial`
     std::size_t intensity_drops{1};
     std::chrono::nanoseconds intensity_window{std::chrono::seconds{5}};
@@ -50,8 +51,6 @@ namespace detail {
 inline constexpr std::array<std::string_view, 6> jitter_names{
     "none", "full", "equal", "decorrelated", "grpc", "proportional"};
 inline constexpr std::array<std::string_view, 3> jitter_cap_names{"fit", "clamp", "overshoot"};
-inline constexpr std::array<std::string_view, 4> stability_names{"uptime", "always", "damping",
-                                                                 "intensity"};
 
 /// The backoff the options choose: `jitter=decorrelated` (its spelling before the `backoff`
 /// key) still means backoff=decorrelated.

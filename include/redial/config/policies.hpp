@@ -5,6 +5,7 @@
 #include <redial/backoff/traits.hpp>
 #include <redial/config/backoff_registry.hpp>
 #include <redial/config/options.hpp>
+#include <redial/config/stability_registry.hpp>
 #include <redial/config/validate.hpp>
 #include <redial/core/machine.hpp>
 #include <redial/detail/parse.hpp>
@@ -68,25 +69,11 @@ constexpr decltype(auto) visit_never_valueless(Variant& v, F&& f) noexcept {
 } // namespace detail
 
 /// A one-line summary for logs, e.g. "backoff 1s x2 up to 30s, no jitter; stable after 1s;
-/// give up after 5m".
-template <class Registry = builtin_backoffs>
+/// give up after 5m". The policies' words are their registry entries' (as for validate()).
+template <class... Registries>
 std::string describe(const options& o) {
-    std::string s = "backoff " + Registry::summary(o);
-    switch (o.stability) {
-    case stability_kind::uptime:
-        s += "; stable after " + format_duration(o.stable_after.value_or(o.initial));
-        break;
-    case stability_kind::always:
-        s += "; always stable";
-        break;
-    case stability_kind::damping:
-        s += "; flap damping, half-life " + format_duration(o.damping_half_life);
-        break;
-    case stability_kind::intensity:
-        s += "; flap after more than " + std::to_string(o.intensity_drops) + " drops in " +
-             format_duration(o.intensity_window);
-        break;
-    }
+    std::string s = "backoff " + detail::backoffs_in<Registries...>::summary(o) + "; " +
+                    detail::stabilities_in<Registries...>::summary(o);
     const std::string attempts =
         std::to_string(o.max_attempts) + (o.max_attempts == 1 ? " attempt" : " attempts");
     if (o.timeout.count() == 0) {
@@ -169,14 +156,17 @@ static_assert(backoff_traits<configured_backoff>::has_initial_delay &&
               backoff_traits<configured_backoff>::has_max_delay &&
               backoff_traits<configured_backoff>::nonnegative_delays);
 
-/// A stability policy chosen at run time.
-class configured_stability {
+/// A stability policy chosen at run time: one of the policies `Registry` can make. Dispatch is
+/// visit_active's index chain, not std::visit: restart_intensity's ring copies may throw.
+template <class Registry>
+class basic_configured_stability {
 public:
-    using variant_type =
-        std::variant<uptime_threshold, always_stable, flap_damping, restart_intensity>;
+    using registry = Registry;
+    using variant_type = typename Registry::variant_type;
 
-    configured_stability() noexcept = default;
-    explicit configured_stability(variant_type policy) noexcept : policy_(std::move(policy)) {}
+    basic_configured_stability() noexcept = default;
+    explicit basic_configured_stability(variant_type policy) noexcept
+        : policy_(std::move(policy)) {}
 
     [[nodiscard]] verdict judge(const session_end& e) {
         return detail::visit_active(policy_, [&e](auto& p) { return p.judge(e); });
@@ -219,43 +209,44 @@ private:
     variant_type policy_;
 };
 
+/// The built-in policies chosen at run time: uptime threshold, always stable, flap damping or
+/// restart intensity.
+using configured_stability = basic_configured_stability<builtin_stabilities>;
+
+static_assert(
+    std::is_same_v<configured_stability::variant_type,
+                   std::variant<uptime_threshold, always_stable, flap_damping, restart_intensity>>);
 static_assert(stability_policy<configured_stability>);
 static_assert(stability_traits<configured_stability>::has_hold_down &&
               stability_traits<configured_stability>::has_max_hold_down &&
               stability_traits<configured_stability>::adopts_initial_delay);
 
-/// The backoff the options describe (from `Registry`), seeded with options.seed when set.
-/// Validates first.
-template <class Registry = builtin_backoffs>
-basic_configured_backoff<Registry> make_backoff(const options& o) {
-    validate<Registry>(o);
-    return basic_configured_backoff<Registry>{Registry::make(o)};
+// The builders validate first, against `Registries` as validate() does (a backoff registry, a
+// stability registry or both, in any order; the built-in ones otherwise), so options that name a
+// registered policy of either kind build with the same list given to every builder.
+
+/// The backoff the options describe (from the backoff registry), seeded with options.seed when
+/// set.
+template <class... Registries>
+basic_configured_backoff<detail::backoffs_in<Registries...>> make_backoff(const options& o) {
+    using registry = detail::backoffs_in<Registries...>;
+    validate<Registries...>(o);
+    return basic_configured_backoff<registry>{registry::make(o)};
 }
 
-/// The stability policy the options describe. Validates first. Flap damping keeps RFC 2439's
-/// penalty, suppress and reuse, with max hold-down 4 × the half-life (Cisco's default ratio).
-inline configured_stability make_stability(const options& o) {
-    validate(o);
-    switch (o.stability) {
-    case stability_kind::always:
-        return configured_stability{always_stable{}};
-    case stability_kind::damping: {
-        flap_damping_params p;
-        p.half_life = o.damping_half_life;
-        p.max_hold_down = detail::sat_mul(o.damping_half_life, std::int64_t{4});
-        return configured_stability{flap_damping{p}};
-    }
-    case stability_kind::intensity:
-        return configured_stability{restart_intensity{o.intensity_drops, o.intensity_window}};
-    case stability_kind::uptime:
-        break;
-    }
-    return configured_stability{uptime_threshold{o.stable_after.value_or(o.initial)}};
+/// The stability policy the options describe, made by its registry entry (flap damping keeps
+/// RFC 2439's penalty, suppress and reuse, with max hold-down 4 × the half-life).
+template <class... Registries>
+basic_configured_stability<detail::stabilities_in<Registries...>> make_stability(const options& o) {
+    using registry = detail::stabilities_in<Registries...>;
+    validate<Registries...>(o);
+    return basic_configured_stability<registry>{registry::make(o)};
 }
 
-/// The give-up rules the options describe. Validates first.
-inline machine_options make_machine_options(const options& o) {
-    validate(o);
+/// The give-up rules the options describe.
+template <class... Registries>
+machine_options make_machine_options(const options& o) {
+    validate<Registries...>(o);
     return machine_options{o.timeout, o.max_attempts, o.clip_to_deadline};
 }
 

@@ -4,6 +4,7 @@
 #include <redial/config/backoff_registry.hpp>
 #include <redial/config/keys.hpp>
 #include <redial/config/options.hpp>
+#include <redial/config/stability_registry.hpp>
 #include <redial/config/validate.hpp>
 #include <redial/detail/environment.hpp>
 #include <redial/detail/parse.hpp>
@@ -19,29 +20,30 @@
 #include <vector>
 
 // Options from the three sources, each validated once at the end with the key names as the
-// user wrote them. `Registry` is the backoff registry the `backoff` key is checked against.
+// user wrote them. `Registries` names the backoff and/or stability registry the `backoff` and
+// `stability` keys are checked against (validate()); the built-in ones otherwise.
 namespace redial {
 
 /// Options from key/value pairs (keys as for apply_option): `preset` first, the rest in order
 /// (a later value wins), then validate().
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options options_from_pairs(std::span<const std::pair<std::string_view, std::string_view>> pairs) {
     std::vector<detail::entry> entries;
     entries.reserve(pairs.size());
     for (const auto& [key, value] : pairs) {
         entries.push_back(detail::resolve_key(key, value));
     }
-    return detail::build<Registry>(entries, {});
+    return detail::build<Registries...>(entries, {});
 }
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options
 options_from_pairs(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
-    return options_from_pairs<Registry>(std::span(pairs.begin(), pairs.size()));
+    return options_from_pairs<Registries...>(std::span(pairs.begin(), pairs.size()));
 }
 
 /// Options from "backoff-initial=250ms,backoff-max=10s". White space around keys and values is
 /// ignored; an empty (or blank) string gives the defaults.
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options options_from_string(std::string_view text) {
     std::vector<detail::entry> entries;
     if (!detail::trim(text).empty()) {
@@ -63,13 +65,13 @@ options options_from_string(std::string_view text) {
             rest.remove_prefix(comma + 1);
         }
     }
-    return detail::build<Registry>(entries, {});
+    return detail::build<Registries...>(entries, {});
 }
 
 /// Options from "NAME=VALUE" strings (an environment block). Variables without `prefix` are
 /// ignored; every one with it must name a key (REDIAL_BACKOF_MAX is refused, not skipped).
 /// Errors name the variable.
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options options_from_env(std::span<const std::string_view> variables, std::string_view prefix) {
     if (prefix.empty()) {
         throw config_error("prefix", prefix, "must not be empty");
@@ -102,19 +104,19 @@ options options_from_env(std::span<const std::string_view> variables, std::strin
         }
         entries.push_back({i, name, value});
     }
-    return detail::build<Registry>(entries, {prefix, true, {}});
+    return detail::build<Registries...>(entries, {prefix, true, {}});
 }
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options options_from_env(std::initializer_list<std::string_view> variables,
                          std::string_view prefix = "REDIAL_") {
-    return options_from_env<Registry>(std::span(variables.begin(), variables.size()), prefix);
+    return options_from_env<Registries...>(std::span(variables.begin(), variables.size()), prefix);
 }
 
 /// Options from the process environment's variables that start with `prefix`.
-template <class Registry = builtin_backoffs>
+template <class... Registries>
 options options_from_env(std::string_view prefix = "REDIAL_") {
     const std::vector<std::string_view> variables = detail::environment_with_prefix(prefix);
-    return options_from_env<Registry>(std::span<const std::string_view>(variables), prefix);
+    return options_from_env<Registries...>(std::span<const std::string_view>(variables), prefix);
 }
 
 } // namespace redial

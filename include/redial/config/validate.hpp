@@ -4,6 +4,8 @@
 #include <redial/config/backoff_registry.hpp>
 #include <redial/config/keys.hpp>
 #include <redial/config/options.hpp>
+#include <redial/config/registry.hpp>
+#include <redial/config/stability_registry.hpp>
 #include <redial/detail/parse.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/detail/text.hpp>
@@ -19,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 // Checks across keys, once for every source (strings, pairs, the environment, options set in
 // code), with each message naming the key as the user wrote it.
@@ -47,10 +50,21 @@ struct origins {
     }
 };
 
+/// The backoff registry among `Registries` (in any order), else the built-in one.
+template <class... Registries>
+using backoffs_in = registry_for<backoff_choice, builtin_backoffs, Registries...>;
+/// The stability registry among `Registries`, else the built-in one.
+template <class... Registries>
+using stabilities_in = registry_for<stability_choice, builtin_stabilities, Registries...>;
+
+template <class Registry>
+concept a_registry = std::is_same_v<typename Registry::kind, backoff_choice> ||
+                     std::is_same_v<typename Registry::kind, stability_choice>;
+
 /// Every key a registry entry lists is in the key table (checked at compile time).
 template <class Registry>
 constexpr bool keys_known() noexcept {
-    for (const backoff_info& e : Registry::entries) {
+    for (const policy_info& e : Registry::entries) {
         for (std::string_view k : e.keys) {
             bool found = false;
             for (const option_key& known : keys) {
@@ -96,10 +110,25 @@ void check_backoff(const options& o, const origins& from) {
                        std::string(chosen) + " (it reads: " + join(entry->keys) + ")");
 }
 
+/// The `stability` name is in the registry.
 template <class Registry>
+void check_stability(const options& o, const origins& from) {
+    if (Registry::find(o.stability) == nullptr) {
+        throw config_error(from.name(key_id::stability), from.value(key_id::stability, o),
+                           unknown_choice(trim(o.stability), Registry::names));
+    }
+}
+
+template <class... Registries>
 void validate(const options& o, const origins& from) {
-    static_assert(keys_known<Registry>(),
+    static_assert((a_registry<Registries> && ...),
+                  "validate takes a backoff registry, a stability registry or both");
+    using backoffs = backoffs_in<Registries...>;
+    using stabilities = stabilities_in<Registries...>;
+    static_assert(keys_known<backoffs>(),
                   "a backoff registry entry lists a key that does not exist");
+    static_assert(keys_known<stabilities>(),
+                  "a stability registry entry lists a key that does not exist");
     // Enums set in code (a bad static_cast) are checked first: the messages below print values
     // by looking their names up.
     auto known = [&](key_id k, auto e, std::size_t count) {
@@ -110,8 +139,8 @@ void validate(const options& o, const origins& from) {
     };
     known(key_id::jitter, o.jitter, jitter_names.size());
     known(key_id::jitter_cap, o.jitter_cap, jitter_cap_names.size());
-    known(key_id::stability, o.stability, stability_names.size());
-    check_backoff<Registry>(o, from);
+    check_backoff<backoffs>(o, from);
+    check_stability<stabilities>(o, from);
     auto fail = [&](key_id k, std::string_view why) {
         return config_error(from.name(k), from.value(k, o), why);
     };
@@ -165,15 +194,14 @@ void validate(const options& o, const origins& from) {
     if (o.timeout.count() != 0) {
         // Settings under which the reconnector would give up at the first hold-down or the
         // first long-but-not-stable session, without a retry: refused, naming both keys.
-        if (o.stability == stability_kind::damping && o.timeout <= o.damping_half_life * 4) {
+        if (o.stability == "damping" && o.timeout <= o.damping_half_life * 4) {
             throw fail(key_id::backoff_timeout,
                        "must be 0 (never give up) or longer than the damping hold-down limit (" +
                            format_duration(o.damping_half_life * 4) + " = 4 x " +
                            from.name(key_id::damping_half_life) +
                            "): a suppressed connection would give up at once");
         }
-        if (o.stability == stability_kind::uptime && o.stable_after &&
-            *o.stable_after > o.timeout) {
+        if (o.stability == "uptime" && o.stable_after && *o.stable_after > o.timeout) {
             throw fail(key_id::stable_after,
                        "must not exceed " + from.name(key_id::backoff_timeout) + " (" +
                            from.value(key_id::backoff_timeout, o) +
@@ -183,7 +211,7 @@ void validate(const options& o, const origins& from) {
 }
 
 /// Applies `preset` first wherever it appears, then the other entries in order, then checks.
-template <class Registry>
+template <class... Registries>
 options build(std::span<const entry> entries, origins from) {
     options o;
     const entry* preset = nullptr;
@@ -206,18 +234,19 @@ options build(std::span<const entry> entries, origins from) {
             from.written[e.id] = e;
         }
     }
-    validate<Registry>(o, from);
+    validate<Registries...>(o, from);
     return o;
 }
 
 } // namespace detail
 
-/// Cross-field and range checks, and the `backoff` name against `Registry`; throws config_error
-/// naming the key and its value. Called by every builder, so options from any source are
-/// checked the same way.
-template <class Registry = builtin_backoffs>
+/// Cross-field and range checks, and the `backoff` and `stability` names against the
+/// registries: `Registries` names a backoff registry, a stability registry or both (in any
+/// order), the built-in ones otherwise. Throws config_error naming the key and its value.
+/// Called by every builder, so options from any source are checked the same way.
+template <class... Registries>
 void validate(const options& o) {
-    detail::validate<Registry>(o, detail::origins{});
+    detail::validate<Registries...>(o, detail::origins{});
 }
 
 } // namespace redial
