@@ -28,6 +28,7 @@
 #include <array>
 #include <atomic>
 #include <cassert>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -216,14 +217,16 @@ public:
 
     /// The same parts by position (class template argument deduction works with this form:
     /// `basic_reconnector r{ex, tcp_transport{...}, steady_clock{}, decorrelated_jitter{...}}`).
-    template <class Executor>
-        requires std::is_convertible_v<const Executor&, asio::any_io_executor>
-    basic_reconnector(const Executor& ex, Transport transport, Clock clock,
+    /// The clock is a deduced `C` only so that a braced `{}` third argument means `settings`.
+    template <class Executor, class C>
+        requires std::is_convertible_v<const Executor&, asio::any_io_executor> &&
+                 std::same_as<std::remove_cvref_t<C>, Clock>
+    basic_reconnector(const Executor& ex, Transport transport, C&& clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
                       machine_options options = {}, Observer observer = Observer{},
                       ErrorClassifier classify = ErrorClassifier{})
         : impl_(std::make_shared<impl>(
-              detail::serial_executor(ex), std::move(transport), std::move(clock),
+              detail::serial_executor(ex), std::move(transport), std::forward<C>(clock),
               machine_type{std::move(backoff), std::move(stability), options, std::move(classify)},
               std::move(observer))) {}
 
@@ -539,6 +542,28 @@ public:
     static constexpr std::size_t state_size = sizeof(impl);
 };
 
+// Deduction from the positional form (its clock parameter is deduced, so these are spelled out).
+template <class Executor, class Transport, class Clock>
+basic_reconnector(const Executor&, Transport, Clock) -> basic_reconnector<Transport, Clock>;
+template <class Executor, class Transport, class Clock, class Backoff>
+basic_reconnector(const Executor&, Transport, Clock, Backoff)
+    -> basic_reconnector<Transport, Clock, Backoff>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability,
+          class Observer>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability,
+          class Observer, class ErrorClassifier>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer,
+                  ErrorClassifier)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer, ErrorClassifier>;
+
 namespace detail {
 enum class part_kind : std::uint8_t { clock, backoff, stability, give_up, observer, classify };
 template <part_kind K, class T>
@@ -607,32 +632,39 @@ template <class Executor, transport Transport, class... Parts>
     requires std::is_convertible_v<const Executor&, asio::any_io_executor>
 auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
     using detail::part_kind;
-    static_assert((detail::is_part<Parts> && ...),
-                  "redial::make_reconnector: after the executor and the transport, pass only "
-                  "with_clock, with_backoff, with_stability, with_give_up, with_observer or "
-                  "with_classifier parts");
-    static_assert(detail::count_parts<part_kind::clock, Parts...> <= 1 &&
-                      detail::count_parts<part_kind::backoff, Parts...> <= 1 &&
-                      detail::count_parts<part_kind::stability, Parts...> <= 1 &&
-                      detail::count_parts<part_kind::give_up, Parts...> <= 1 &&
-                      detail::count_parts<part_kind::observer, Parts...> <= 1 &&
-                      detail::count_parts<part_kind::classify, Parts...> <= 1,
-                  "redial::make_reconnector: each part may be given once");
-    using reconnector =
-        basic_reconnector<Transport, detail::picked_t<part_kind::clock, steady_clock, Parts...>,
-                          detail::picked_t<part_kind::backoff, exponential_backoff, Parts...>,
-                          detail::picked_t<part_kind::stability, uptime_threshold, Parts...>,
-                          detail::picked_t<part_kind::observer, null_observer, Parts...>,
-                          detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>>;
-    using clock_type = detail::picked_t<part_kind::clock, steady_clock, Parts...>;
-    return reconnector(ex, std::move(transport),
-                       typename reconnector::settings{
-                           detail::pick<part_kind::clock, clock_type>(parts...),
-                           detail::pick<part_kind::backoff, exponential_backoff>(parts...),
-                           detail::pick<part_kind::stability, uptime_threshold>(parts...),
-                           detail::pick<part_kind::give_up, machine_options>(parts...),
-                           detail::pick<part_kind::observer, null_observer>(parts...),
-                           detail::pick<part_kind::classify, no_terminal_errors>(parts...)});
+    constexpr bool only_parts = (detail::is_part<Parts> && ...);
+    // One message per mistake: the checks below it would only add noise.
+    if constexpr (!only_parts) {
+        static_assert(only_parts,
+                      "redial::make_reconnector: after the executor and the transport, pass only "
+                      "with_clock, with_backoff, with_stability, with_give_up, with_observer or "
+                      "with_classifier parts");
+    } else if constexpr (constexpr bool once =
+                             detail::count_parts<part_kind::clock, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::backoff, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::stability, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::give_up, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::observer, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::classify, Parts...> <= 1;
+                         !once) {
+        static_assert(once, "redial::make_reconnector: each part may be given once");
+    } else {
+        using clock_type = detail::picked_t<part_kind::clock, steady_clock, Parts...>;
+        using reconnector =
+            basic_reconnector<Transport, clock_type,
+                              detail::picked_t<part_kind::backoff, exponential_backoff, Parts...>,
+                              detail::picked_t<part_kind::stability, uptime_threshold, Parts...>,
+                              detail::picked_t<part_kind::observer, null_observer, Parts...>,
+                              detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>>;
+        return reconnector(ex, std::move(transport),
+                           typename reconnector::settings{
+                               detail::pick<part_kind::clock, clock_type>(parts...),
+                               detail::pick<part_kind::backoff, exponential_backoff>(parts...),
+                               detail::pick<part_kind::stability, uptime_threshold>(parts...),
+                               detail::pick<part_kind::give_up, machine_options>(parts...),
+                               detail::pick<part_kind::observer, null_observer>(parts...),
+                               detail::pick<part_kind::classify, no_terminal_errors>(parts...)});
+    }
 }
 
 } // namespace redial

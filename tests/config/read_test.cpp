@@ -178,7 +178,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad_input{"jitter=ful", "jitter", "ful", "(did you mean full?)"},
         bad_input{"backoff=linaer", "backoff", "linaer",
                   "unknown value (did you mean linear?); expected one of: "
-                  "exponential|decorrelated|constant|linear"},
+                  "exponential|decorrelated|constant|linear"}, // the built-ins come first
         bad_input{"backoff=", "backoff", "", "empty value; expected one of"},
         bad_input{"backoff=linear,backoff-step=-1s", "backoff-step", "-1s", "negative"},
         bad_input{"backoff=constant,jitter=full", "jitter", "full",
