@@ -12,9 +12,9 @@ namespace {
 using namespace std::chrono_literals;
 
 template <class O>
-concept has_on_backoff = redial::detail::has_hook<O, redial::backoff_event>;
+concept has_on_backoff = redial::observes<O, redial::backoff_event>;
 template <class O>
-concept has_on_attempt = redial::detail::has_hook<O, redial::attempt_event>;
+concept has_on_attempt = redial::observes<O, redial::attempt_event>;
 
 TEST(CallbackObserver, AGenericCallableSeesEveryEvent) {
     int events = 0;

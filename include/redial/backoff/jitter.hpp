@@ -138,6 +138,7 @@ concept jitter_window = std::same_as<W, jitter_range> || detail::is_static_jitte
 template <backoff_policy Inner, seedable_generator Generator = default_generator,
           jitter_window Window = jitter_range>
 class jittered {
+    static_assert(backoff_traits<Inner>::checked()); // a misdeclared inner hook, by name
     static constexpr bool dynamic = std::same_as<Window, jitter_range>;
 
 public:

@@ -27,23 +27,28 @@ template <class P>
 concept names_max_delay = requires { &P::max_delay; };
 } // namespace detail
 
-/// What a backoff policy offers beyond next() and reset(). Instantiating it checks that each
-/// optional hook the policy names has the signature the library calls.
+/// What a backoff policy offers beyond next() and reset(); checked() verifies that each optional
+/// hook the policy names has the signature the library calls.
 template <backoff_policy P>
 struct backoff_traits {
-    static_assert(!detail::names_initial_delay<P> || redial::has_initial_delay<P>,
-                  "redial: a backoff policy's initial_delay is declared wrong; expected "
-                  "`std::chrono::nanoseconds initial_delay() const` (const, no parameters)");
-    static_assert(!detail::names_max_delay<P> || redial::has_max_delay<P>,
-                  "redial: a backoff policy's max_delay is declared wrong; expected "
-                  "`std::chrono::nanoseconds max_delay() const` (const, no parameters)");
-
     /// initial_delay(): the first delay (the default stability threshold follows it).
     static constexpr bool has_initial_delay = redial::has_initial_delay<P>;
     /// max_delay(): the largest delay next() returns (the jitter decorator's cap).
     static constexpr bool has_max_delay = redial::has_max_delay<P>;
     /// next() is never negative (enable_nonnegative_delays).
     static constexpr bool nonnegative_delays = enable_nonnegative_delays<P>;
+
+    /// True, or a static_assert naming a hook that is named right but declared wrong. A
+    /// function, so a failed check leaves the traits usable and the compiler says one thing.
+    static constexpr bool checked() {
+        static_assert(!detail::names_initial_delay<P> || has_initial_delay,
+                      "redial: a backoff policy's initial_delay is declared wrong; expected "
+                      "`std::chrono::nanoseconds initial_delay() const` (const, no parameters)");
+        static_assert(!detail::names_max_delay<P> || has_max_delay,
+                      "redial: a backoff policy's max_delay is declared wrong; expected "
+                      "`std::chrono::nanoseconds max_delay() const` (const, no parameters)");
+        return true;
+    }
 };
 
 } // namespace redial

@@ -115,8 +115,8 @@ template <backoff_policy Backoff = exponential_backoff,
 class basic_reconnect_machine {
     using backoff_hooks = backoff_traits<Backoff>;
     using stability_hooks = stability_traits<Stability>;
-    // Instantiates both: a misdeclared optional hook stops the build here, by name.
-    static_assert(sizeof(backoff_hooks) != 0 && sizeof(stability_hooks) != 0);
+    // A misdeclared optional hook stops the build here, by name.
+    static_assert(backoff_hooks::checked() && stability_hooks::checked());
 
 public:
     using backoff_type = Backoff;

@@ -165,6 +165,11 @@ void notify(Observer& o, const Event& e) {
 
 } // namespace detail
 
+/// `Observer` has a hook for `Event` (its own, or on_event): assert the hooks you mean to have,
+/// which also catches a misspelt hook beside a correct one.
+template <class Observer, class Event>
+concept observes = detail::has_hook<Observer, Event>;
+
 /// True when `Observer` is usable as an observer: every hook it names is declared right, and it
 /// has at least one (or says it observes nothing). Otherwise a static_assert names the problem.
 template <class Observer>
