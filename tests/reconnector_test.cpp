@@ -220,6 +220,45 @@ TEST(Reconnector, SettingsNameThePartsAndTheRestAreDefaults) {
     EXPECT_EQ(r.observer().attempts, secs({0, 1, 3, 7}));
 }
 
+// An observer only observes: a hook that throws does not stop the run from going on and
+// completing, on a give-up or on stop() (it used to escape io.poll() and leave the run hanging).
+struct throwing_observer {
+    int calls = 0;
+    template <class Event>
+    void on_event(const Event&) {
+        ++calls;
+        throw std::runtime_error("hook failed");
+    }
+};
+
+TEST(Reconnector, AThrowingHookIsDroppedAndTheRunStillGivesUp) {
+    world w;
+    auto r = redial::make_reconnector(
+        w.io.get_executor(), w.make_transport([](std::size_t) { return scripted_step::refuse(); }),
+        redial::with_clock(w.clock), redial::with_observer(throwing_observer{}),
+        redial::with_give_up({.give_up_timeout = 0s, .max_attempts = 3}));
+    w.run(r);
+    w.until_done();
+    ASSERT_TRUE(w.result);
+    EXPECT_EQ(*w.result, redial::reconnect_errc::attempts_exhausted);
+    EXPECT_EQ(r.transport().attempts(), 3u);
+    // started, 3 attempts, 3 failures, 2 backoffs, give up.
+    EXPECT_EQ(r.observer().calls, 10);
+}
+
+TEST(Reconnector, AThrowingHookIsDroppedAndStopStillCompletesTheRun) {
+    world w;
+    auto r = redial::make_reconnector(
+        w.io.get_executor(), w.make_transport([](std::size_t) { return scripted_step::hang(); }),
+        redial::with_clock(w.clock), redial::with_observer(throwing_observer{}));
+    w.run(r);
+    w.clock.advance(1s);
+    r.stop();
+    w.poll();
+    ASSERT_TRUE(w.result);
+    EXPECT_FALSE(*w.result);
+}
+
 // A classifier of the driver's errors (redial::failure): connection refused is final here.
 // asio's error category does not compare equal to std::errc: compare with asio::error.
 struct refused_is_final {

@@ -312,6 +312,18 @@ private:
                                  .alive()),
               timer_(clock_, std::move(strand)), machine_(std::move(m)), observer_(std::move(o)) {}
 
+        // A hook only observes: an exception from one is dropped, and the run goes on (and
+        // completes) as if the hook had returned. Nothing is compiled for a missing hook.
+        template <class Event>
+        void observe(const Event& e) noexcept {
+            if constexpr (detail::has_hook<Observer, Event>) {
+                try {
+                    detail::notify(observer_, e);
+                } catch (...) { // NOLINT(bugprone-empty-catch): dropped on purpose, see above
+                }
+            }
+        }
+
         // The strand. The timer holds it: no second copy (56 bytes) per reconnector.
         asio::any_io_executor executor() { return timer_.get_executor(); }
 
@@ -342,14 +354,14 @@ private:
             started_ = true;
             done_ = std::move(done);
             if (stop_requested_.load()) {
-                detail::notify(observer_, stopped_event{clock_.now()});
+                observe(stopped_event{clock_.now()});
                 finish({});
                 return;
             }
             session_ = std::move(session);
             const time_point now = clock_.now();
             if constexpr (detail::has_hook<Observer, started_event>) {
-                detail::notify(observer_, detail::started_event_of(machine_, now));
+                observe(detail::started_event_of(machine_, now));
             }
             act(machine_.start(now));
         }
@@ -358,13 +370,13 @@ private:
             const time_point now = clock_.now();
             switch (d.what) {
             case decision::kind::connect:
-                detail::notify(observer_, attempt_event{machine_.attempts(), now});
+                observe(attempt_event{machine_.attempts(), now});
                 // Bound to the strand: the transport completes there, and the built-in ones make
                 // the attempt's socket on it, so the session's I/O completes there too.
                 transport_.async_connect(connect_completion{this->weak_from_this(), executor()});
                 return;
             case decision::kind::wait:
-                detail::notify(observer_, backoff_event{d.delay, machine_.attempts() + 1, now});
+                observe(backoff_event{d.delay, machine_.attempts() + 1, now});
                 timer_.expires_at(detail::sat_add(now, d.delay));
                 timer_.async_wait(
                     [weak = this->weak_from_this(), gen = ++wait_generation_](std::error_code ec) {
@@ -376,7 +388,7 @@ private:
                 return;
             case decision::kind::give_up: {
                 const std::string message = machine_.give_up_message();
-                detail::notify(observer_, give_up_event{message, now});
+                observe(give_up_event{message, now});
                 finish(machine_.give_up_error());
                 return;
             }
@@ -408,14 +420,14 @@ private:
             const time_point now = clock_.now();
             if (ec) {
                 failure f{ec};
-                detail::notify(observer_, connect_failed_event{f, machine_.attempts(), now});
+                observe(connect_failed_event{f, machine_.attempts(), now});
                 act(machine_.on_connect_failed(now, std::move(f)));
                 return;
             }
             machine_.on_connected(now);
             connection_ = std::move(c);
             set_status(link_status::connected);
-            detail::notify(observer_, connected_event{machine_.attempts(), now});
+            observe(connected_event{machine_.attempts(), now});
             try {
                 session_(*connection_, session_done{this->weak_from_this(), clock_});
             } catch (const std::exception& e) { // session code threw before it got going
@@ -432,8 +444,8 @@ private:
             connection_.reset();
             set_status(link_status::disconnected);
             const decision d = machine_.on_session_end(now, reason);
-            detail::notify(observer_, disconnected_event{reason, now - machine_.connected_at(),
-                                                         machine_.last_verdict(), now});
+            observe(disconnected_event{reason, now - machine_.connected_at(),
+                                       machine_.last_verdict(), now});
             act(d);
         }
 
@@ -467,7 +479,7 @@ private:
             if (stopped_ || !started_) {
                 return; // ended already, or start() will see the flag
             }
-            detail::notify(observer_, stopped_event{clock_.now()});
+            observe(stopped_event{clock_.now()});
             finish({});
         }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -266,7 +267,9 @@ TEST(to_string, round_trips_every_backoff) {
     for (const redial::backoff_info& b : redial::backoff_policies()) {
         redial::options o;
         o.backoff = std::string(b.name);
-        o.step = 250ms;
+        if (std::find(b.keys.begin(), b.keys.end(), "backoff-step") != b.keys.end()) {
+            o.step = 250ms; // given only where it is read: elsewhere it is refused
+        }
         ASSERT_EQ(redial::options_from_string(redial::to_string(o)), o) << b.name;
     }
 }

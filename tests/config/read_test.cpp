@@ -116,6 +116,19 @@ TEST(options_from_env, reads_the_process_environment) {
     ::unsetenv("REDIALCFGTEST_JITER");
 }
 
+// Another key's value quoted inside a message is escaped like the message's own: a line break
+// kept around an environment value cannot split the error over two lines.
+TEST(options_from_env, another_keys_value_in_a_message_is_escaped) {
+    try {
+        (void)redial::options_from_env({"REDIAL_BACKOFF_INITIAL=1m", "REDIAL_BACKOFF_MAX=2s\n"});
+        FAIL();
+    } catch (const redial::config_error& e) {
+        redial::test::expect_error(e, "REDIAL_BACKOFF_INITIAL", "1m",
+                                   "must not exceed REDIAL_BACKOFF_MAX (2s\\n)");
+        EXPECT_EQ(std::string_view(e.what()).find('\n'), std::string_view::npos) << e.what();
+    }
+}
+
 // --- bad input: every error names the key as written and the value as given -----------------
 
 struct bad_input {
@@ -181,6 +194,8 @@ INSTANTIATE_TEST_SUITE_P(
                   "exponential|decorrelated|constant|linear"}, // the built-ins come first
         bad_input{"backoff=", "backoff", "", "empty value; expected one of"},
         bad_input{"backoff=linear,backoff-step=-1s", "backoff-step", "-1s", "negative"},
+        bad_input{"backoff-step=1s", "backoff-step", "1s",
+                  "does not apply to backoff=exponential (it reads: backoff-initial"},
         bad_input{"backoff=constant,jitter=full", "jitter", "full",
                   "does not apply to backoff=constant (it reads: backoff-initial)"},
         bad_input{"backoff=linear,jitter=decorrelated", "jitter", "decorrelated",

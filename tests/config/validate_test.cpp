@@ -113,6 +113,7 @@ TEST(validate, jitter_only_where_the_backoff_reads_it) {
 
 TEST(validate, backoff_step_set_in_code) {
     redial::options o;
+    o.backoff = "linear";
     o.step = -1ns;
     try {
         redial::validate(o);
@@ -122,6 +123,13 @@ TEST(validate, backoff_step_set_in_code) {
     }
     o.step = 0s; // linear with no growth: allowed, as linear_backoff allows it
     EXPECT_NO_THROW(redial::validate(o));
+    o.backoff = "exponential"; // a policy that does not read it: refused, not ignored
+    try {
+        redial::validate(o);
+        FAIL();
+    } catch (const redial::config_error& e) {
+        expect_error(e, "backoff-step", "0s", "does not apply to backoff=exponential");
+    }
 }
 
 } // namespace

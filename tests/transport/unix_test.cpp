@@ -99,6 +99,22 @@ TEST_F(UnixTransport, APathLongerThanASocketAddressIsRefusedNamingIt) {
     }
 }
 
+// A file path with a NUL in it would connect to the part before the NUL: refused. A leading NUL
+// names the abstract namespace, where any byte may follow: accepted.
+TEST_F(UnixTransport, AFilePathWithANulByteIsRefusedAnAbstractNameIsNot) {
+    asio::io_context io;
+    const std::string with_nul("/tmp/a\0b", 8);
+    try {
+        redial::unix_transport t{io.get_executor(), with_nul};
+        ADD_FAILURE() << "accepted a path with a NUL byte";
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "unix path");
+        EXPECT_EQ(e.value(), with_nul);
+        EXPECT_NE(std::string(e.what()).find("/tmp/a\\x00b"), std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(redial::unix_transport(io.get_executor(), std::string("\0abstract\0x", 12)));
+}
+
 // A non-blocking unix-domain connect never hangs on Linux: it connects, or fails at once
 // (no listener; a full accept queue fails with EAGAIN, which asio 1.22 reports as "no buffer
 // space"). So no real unix connect can reach its timeout; the timeout's path (shared with TCP:

@@ -90,6 +90,27 @@ Variant as_alternative(Made&& p) {
     }
 }
 
+// A name a configuration string can carry and read back: [a-z0-9-]+, each once.
+template <std::size_t N>
+constexpr bool names_valid(const std::array<std::string_view, N>& names) noexcept {
+    for (std::size_t i = 0; i < N; ++i) {
+        if (names[i].empty()) {
+            return false;
+        }
+        for (const char c : names[i]) {
+            if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+                return false;
+            }
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (names[j] == names[i]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 /// The machinery of a registry of `Entries`. `Kind` names what it chooses: a `key` (for
 /// errors) and `chosen(options)`, the entry's name the options pick.
 template <class Kind, class... Entries>
@@ -103,6 +124,10 @@ struct policy_registry {
     using entry_types = type_list<Entries...>;
 
     static constexpr std::array<std::string_view, sizeof...(Entries)> names{Entries::name...};
+    static_assert(names_valid(names),
+                  "redial: each registry entry's name must be non-empty, of lower-case letters, "
+                  "digits and '-', and unlike the other entries' names (a configuration value "
+                  "selects it, and to_string() must read back)");
     static constexpr std::array<policy_info, sizeof...(Entries)> entries{
         policy_info{Entries::name, Entries::description, Entries::keys}...};
 

@@ -13,6 +13,7 @@
 #include <redial/error.hpp>
 #include <redial/stability/restart_intensity.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -47,6 +48,11 @@ struct origins {
         const auto i = static_cast<std::size_t>(k);
         const std::optional<entry>& w = written[i];
         return w ? std::string(w->value) : keys[i].get(o).value_or("");
+    }
+    /// value(), escaped for quoting inside another key's message (config_error escapes only
+    /// its own key and value): a line break written into a value cannot split the message.
+    [[nodiscard]] std::string quoted(key_id k, const options& o) const {
+        return escape(value(k, o));
     }
 };
 
@@ -90,11 +96,23 @@ void check_backoff(const options& o, const origins& from) {
     };
     const std::string_view chosen = chosen_backoff(o);
     const backoff_info* entry = Registry::find(chosen);
+    auto reads = [&](std::string_view key) {
+        return entry != nullptr &&
+               std::find(entry->keys.begin(), entry->keys.end(), key) != entry->keys.end();
+    };
+    if (o.step && !reads("backoff-step")) {
+        // Given but read by no policy chosen: refused like jitter below, not ignored.
+        throw config_error(
+            from.name(key_id::backoff_step), from.value(key_id::backoff_step, o),
+            "does not apply to " + from.name(key_id::backoff) + "=" + std::string(chosen) +
+                " (it reads: " +
+                join(entry != nullptr ? entry->keys : std::span<const std::string_view>{}) + ")");
+    }
     if (o.jitter == jitter_kind::decorrelated) {
         // The key's older spelling of backoff=decorrelated: it replaces the default only.
         if (entry == nullptr || (o.backoff != "exponential" && o.backoff != chosen)) {
             throw jitter_error("means backoff=decorrelated, which " + from.name(key_id::backoff) +
-                               " (" + from.value(key_id::backoff, o) + ") contradicts");
+                               " (" + from.quoted(key_id::backoff, o) + ") contradicts");
         }
         return;
     }
@@ -160,7 +178,7 @@ void validate(const options& o, const origins& from) {
     positive(key_id::backoff_max, o.max);
     if (o.initial > o.max) {
         throw fail(key_id::backoff_initial, "must not exceed " + from.name(key_id::backoff_max) +
-                                                " (" + from.value(key_id::backoff_max, o) + ")");
+                                                " (" + from.quoted(key_id::backoff_max, o) + ")");
     }
     if (o.timeout.count() < 0) {
         throw fail(key_id::backoff_timeout, "must not be negative (0 means never give up)");
@@ -170,7 +188,7 @@ void validate(const options& o, const origins& from) {
         // the reconnector would give up on every healthy drop without one retry.
         throw fail(key_id::backoff_timeout, "must be 0 (never give up) or at least " +
                                                 from.name(key_id::backoff_initial) + " (" +
-                                                from.value(key_id::backoff_initial, o) + ")");
+                                                from.quoted(key_id::backoff_initial, o) + ")");
     }
     if (!(o.jitter_fraction >= 0.0 && o.jitter_fraction <= 1.0)) {
         throw fail(key_id::jitter_fraction, "must be between 0 and 1");
@@ -204,7 +222,7 @@ void validate(const options& o, const origins& from) {
         if (o.stability == "uptime" && o.stable_after && *o.stable_after > o.timeout) {
             throw fail(key_id::stable_after,
                        "must not exceed " + from.name(key_id::backoff_timeout) + " (" +
-                           from.value(key_id::backoff_timeout, o) +
+                           from.quoted(key_id::backoff_timeout, o) +
                            "): a session in between would count as a flap and give up");
         }
     }

@@ -37,7 +37,8 @@ public:
     using connection = asio::local::stream_protocol::socket;
 
     /// Throws config_error (a std::invalid_argument) naming the key and the value for an empty
-    /// path or one longer than a socket address holds (key `unix path`; 107 bytes on Linux),
+    /// path, a file path with a NUL byte in it, or one longer than a socket address holds (key
+    /// `unix path`; 107 bytes on Linux),
     /// or a timeout that is not positive (`connect-timeout`). `clock`: as basic_tcp_transport's.
     basic_unix_transport(asio::any_io_executor ex, std::string path,
                          std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10},
@@ -47,6 +48,13 @@ public:
           path_(std::move(path)) {
         if (path_.empty()) {
             throw config_error("unix path", path_, "must not be empty");
+        }
+        // A file path ends at its first NUL for the kernel: connecting to the prefix would be
+        // a silent surprise. (A leading NUL names Linux's abstract namespace, where any byte
+        // may follow.)
+        if (path_.front() != '\0' && path_.find('\0') != std::string::npos) {
+            throw config_error("unix path", path_,
+                               "contains a NUL byte (the socket would be the part before it)");
         }
         // Checked here, not at the first connect (where asio would throw out of run()).
         constexpr std::size_t longest = sizeof(sockaddr_un{}.sun_path) - 1;
