@@ -4,11 +4,11 @@
 #include <redial/config/read.hpp>
 #include <redial/config/validate.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <limits>
 #include <random>
-#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>

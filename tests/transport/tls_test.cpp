@@ -69,7 +69,7 @@ struct TlsTransport : ::testing::Test {
     }
 
     // Starts `openssl s_server` and returns once it prints ACCEPT (listening): no polling.
-    void start_server() {
+    void start_server(const std::vector<std::string>& extra = {}) {
         int out[2];
         int in[2];
         ASSERT_EQ(::pipe(out), 0);
@@ -84,10 +84,14 @@ struct TlsTransport : ::testing::Test {
         const std::string accept = "127.0.0.1:" + port;
         const std::string cert = dir + "/cert.pem";
         const std::string key = dir + "/key.pem";
-        const char* argv[] = {"openssl",    "s_server", "-accept",   accept.c_str(), "-cert",
-                              cert.c_str(), "-key",     key.c_str(), nullptr};
+        std::vector<const char*> argv = {"openssl", "s_server",   "-accept", accept.c_str(),
+                                         "-cert",   cert.c_str(), "-key",    key.c_str()};
+        for (const std::string& arg : extra) {
+            argv.push_back(arg.c_str());
+        }
+        argv.push_back(nullptr);
         ASSERT_EQ(::posix_spawnp(&server, "openssl", &actions, nullptr,
-                                 const_cast<char* const*>(argv), environ),
+                                 const_cast<char* const*>(argv.data()), environ),
                   0);
         posix_spawn_file_actions_destroy(&actions);
         ::close(out[1]);
@@ -161,6 +165,18 @@ TEST_F(TlsTransport, TheWrongNameIsRefused) {
 TEST_F(TlsTransport, VerificationCanBeTurnedOffForThrowawayServers) {
     start_server();
     EXPECT_EQ(run("localhost", {.verify = false}), "connected");
+}
+
+// Without verification, a handshake the server refuses (here: it demands a client certificate,
+// TLS 1.2 so its alert comes during the handshake) fails with the server's reason, not with a
+// certificate verdict nobody asked for.
+TEST_F(TlsTransport, WithoutVerificationAFailedHandshakeSaysTheServersReason) {
+    start_server({"-Verify", "1", "-tls1_2"});
+    const std::string outcome = run("localhost", {.verify = false});
+    EXPECT_NE(outcome, "connected");
+    EXPECT_EQ(outcome.find("verify failed"), std::string::npos) << outcome;
+    EXPECT_EQ(outcome.find("self-signed"), std::string::npos) << outcome;
+    EXPECT_NE(outcome.find("alert"), std::string::npos) << outcome;
 }
 
 TEST_F(TlsTransport, AMissingCaFileIsAConfigErrorNamingIt) {

@@ -266,6 +266,7 @@ private:
             }
         }
         state->handshaking = op;
+        const std::uint64_t cancels = state->cancels;
         op->limit.arm(detail::sat_add(started, state->timeout), std::weak_ptr<handshake_op>(op),
                       [](handshake_op& o) {
                           std::error_code ignored;
@@ -274,12 +275,18 @@ private:
         handshake_op& o = *op;
         o.stream.async_handshake(
             asio::ssl::stream_base::client,
-            [op = std::move(op), h = std::move(h)](std::error_code ec) mutable {
+            [op = std::move(op), state, cancels, h = std::move(h)](std::error_code ec) mutable {
                 op->limit.cancel();
-                if (op->limit.expired()) {
+                if (cancels != state->cancels) {
+                    // cancel() closed the socket: whatever the handshake then saw (a bad
+                    // descriptor, or even success on a closed stream), the attempt was aborted.
+                    ec = asio::error::operation_aborted;
+                } else if (op->limit.expired()) {
                     ec = asio::error::timed_out;
-                } else if (ec) {
-                    // Say why verification failed, not just that the handshake did.
+                } else if (ec && state->verify) {
+                    // Say why verification failed, not just that the handshake did. Only when
+                    // verifying: otherwise the result is about a check nobody asked for, and
+                    // the handshake's own error (a server's alert) is the reason.
                     const long verify = SSL_get_verify_result(op->stream.native_handle());
                     if (verify != X509_V_OK) {
                         ec = std::error_code(static_cast<int>(verify), tls_verify_category());
