@@ -150,24 +150,24 @@ private:
         // The resolver lives only as long as the attempt: nothing idle per transport.
         op->resolver.emplace(ex).async_resolve(
             host_, port_,
-            op_type::cached(
-                [op](std::error_code ec, asio::ip::tcp::resolver::results_type endpoints) mutable {
-                    if (op->done) {
-                        return;
-                    }
-                    if (ec) {
-                        op->finish(ec);
-                        return;
-                    }
-                    if (endpoints.empty()) {
-                        op->finish(asio::error::not_found); // as asio::async_connect reports it
-                        return;
-                    }
-                    op->endpoints = std::move(endpoints);
-                    op->next = op->endpoints.begin();
-                    const asio::ip::tcp::endpoint first = *op->next++;
-                    connect(std::move(op), first);
-                }));
+            op_type::cached([op](std::error_code ec,
+                                 const asio::ip::tcp::resolver::results_type& endpoints) mutable {
+                if (op->done) {
+                    return;
+                }
+                if (ec) {
+                    op->finish(ec);
+                    return;
+                }
+                if (endpoints.empty()) {
+                    op->finish(asio::error::not_found); // as asio::async_connect reports it
+                    return;
+                }
+                op->endpoints = endpoints; // shares the results: a reference count
+                op->next = op->endpoints.begin();
+                const asio::ip::tcp::endpoint first = *op->next++;
+                connect(std::move(op), first);
+            }));
     }
 
     // One connect path for both kinds of host: an IP literal's endpoint, or the resolved ones
