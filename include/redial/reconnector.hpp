@@ -387,8 +387,11 @@ private:
                     });
                 return;
             case decision::kind::give_up: {
-                const std::string message = machine_.give_up_message();
-                observe(give_up_event{message, now});
+                if constexpr (detail::has_hook<Observer, give_up_event>) {
+                    // The text only for an observer that reads it (give_up_message() allocates).
+                    const std::string message = machine_.give_up_message();
+                    observe(give_up_event{message, now});
+                }
                 finish(machine_.give_up_error());
                 return;
             }
