@@ -15,9 +15,12 @@
 #include <fcntl.h>
 #include <fstream>
 #include <functional>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <optional>
 #include <spawn.h>
 #include <string>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
@@ -177,6 +180,51 @@ TEST_F(TlsTransport, WithoutVerificationAFailedHandshakeSaysTheServersReason) {
     EXPECT_EQ(outcome.find("verify failed"), std::string::npos) << outcome;
     EXPECT_EQ(outcome.find("self-signed"), std::string::npos) << outcome;
     EXPECT_NE(outcome.find("alert"), std::string::npos) << outcome;
+}
+
+// tls_options::socket reaches the TCP socket under the TLS stream, read back once connected.
+TEST_F(TlsTransport, SocketOptionsAreSetOnTheTcpSocketUnderneath) {
+    start_server();
+    asio::io_context io;
+    redial::tls_transport t{
+        io.get_executor(),
+        "localhost",
+        port,
+        {.verify = false,
+         .socket = {.keepalive = redial::tcp_keepalive{45s, 5s, 4}, .user_timeout = 3s}}};
+    std::optional<redial::tls_connection> connection;
+    t.async_connect([&](std::error_code ec, redial::tls_connection c) {
+        EXPECT_FALSE(ec) << ec.message();
+        connection.emplace(std::move(c));
+    });
+    io.run();
+    ASSERT_TRUE(connection && connection->is_open());
+    const int fd = connection->stream().lowest_layer().native_handle();
+    const auto option = [fd](int level, int name) {
+        int value = -1;
+        socklen_t size = sizeof value;
+        EXPECT_EQ(::getsockopt(fd, level, name, &value, &size), 0) << name;
+        return value;
+    };
+    EXPECT_EQ(option(SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPIDLE), 45);
+    EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPINTVL), 5);
+    EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPCNT), 4);
+    EXPECT_EQ(option(IPPROTO_TCP, TCP_USER_TIMEOUT), 3000);
+}
+
+TEST_F(TlsTransport, BadSocketOptionsAreAConfigErrorNamingTheKey) {
+    asio::io_context io;
+    try {
+        redial::tls_transport t{io.get_executor(),
+                                "localhost",
+                                port,
+                                {.socket = {.keepalive = redial::tcp_keepalive{60s, 40000s, 5}}}};
+        FAIL();
+    } catch (const redial::config_error& e) {
+        EXPECT_EQ(e.key(), "tcp-keepalive");
+        EXPECT_EQ(e.value(), "1m/11h6m40s/5");
+    }
 }
 
 TEST_F(TlsTransport, AMissingCaFileIsAConfigErrorNamingIt) {

@@ -6,14 +6,20 @@
 #include <redial/detail/check.hpp>
 #include <redial/detail/connect_op.hpp>
 #include <redial/transport/concept.hpp>
+#include <redial/transport/socket_options.hpp>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/error.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/socket_base.hpp>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <cctype>
 #include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -25,11 +31,81 @@
 
 namespace redial {
 
+/// Settings of a TCP transport beyond the host and port.
+struct tcp_options {
+    std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10}; ///< resolve + connect
+    socket_options socket{}; ///< set on every attempt's socket before it connects
+};
+
 namespace detail {
-/// A TCP attempt: connect_op plus the resolver and the endpoints it found.
+
+// An int socket option asio has no name for (TCP_KEEPIDLE and the rest), as asio's
+// SettableSocketOption.
+template <int Level, int Name>
+struct int_socket_option {
+    int value;
+    template <class Protocol>
+    [[nodiscard]] int level(const Protocol&) const noexcept {
+        return Level;
+    }
+    template <class Protocol>
+    [[nodiscard]] int name(const Protocol&) const noexcept {
+        return Name;
+    }
+    template <class Protocol>
+    [[nodiscard]] const int* data(const Protocol&) const noexcept {
+        return &value;
+    }
+    template <class Protocol>
+    [[nodiscard]] std::size_t size(const Protocol&) const noexcept {
+        return sizeof value;
+    }
+};
+
+/// Sets `o` on an open socket (nothing for the defaults); the first failure's error. The
+/// values were checked when the transport was made, so each fits an int.
+inline std::error_code apply_socket_options(asio::ip::tcp::socket& s, const socket_options& o) {
+    std::error_code ec;
+    if (o.keepalive) {
+        const tcp_keepalive& k = *o.keepalive;
+        s.set_option(asio::socket_base::keep_alive(true), ec);
+#if defined(TCP_KEEPIDLE)
+        constexpr int idle_name = TCP_KEEPIDLE;
+#else
+        constexpr int idle_name = TCP_KEEPALIVE; // macOS's name for it
+#endif
+        if (!ec) {
+            s.set_option(
+                int_socket_option<IPPROTO_TCP, idle_name>{static_cast<int>(k.idle.count())}, ec);
+        }
+        if (!ec) {
+            s.set_option(
+                int_socket_option<IPPROTO_TCP, TCP_KEEPINTVL>{static_cast<int>(k.interval.count())},
+                ec);
+        }
+        if (!ec) {
+            s.set_option(int_socket_option<IPPROTO_TCP, TCP_KEEPCNT>{static_cast<int>(k.count)},
+                         ec);
+        }
+    }
+    if (!ec && o.user_timeout.count() != 0) {
+#if defined(TCP_USER_TIMEOUT)
+        s.set_option(int_socket_option<IPPROTO_TCP, TCP_USER_TIMEOUT>{static_cast<int>(
+                         o.user_timeout.count())},
+                     ec);
+#else
+        ec = asio::error::operation_not_supported;
+#endif
+    }
+    return ec;
+}
+
+/// A TCP attempt: connect_op plus the resolver, the endpoints it found and the options each
+/// socket gets (a copy: the attempt may outlive its transport).
 template <class Clock>
 struct tcp_connect_op : connect_op<asio::ip::tcp::socket, Clock> {
     using connect_op<asio::ip::tcp::socket, Clock>::connect_op;
+    socket_options options;
     std::optional<asio::ip::tcp::resolver> resolver;
     asio::ip::tcp::resolver::results_type endpoints; // resolved: tried in order
     asio::ip::tcp::resolver::results_type::const_iterator next;
@@ -46,7 +122,9 @@ struct tcp_connect_op : connect_op<asio::ip::tcp::socket, Clock> {
 
 /// TCP: resolves the host on every attempt (addresses change), tries every endpoint in order,
 /// and fails with asio::error::timed_out when resolve plus connect exceed the connect timeout,
-/// measured on `Clock` (virtual time under virtual_clock). The connection is an
+/// measured on `Clock` (virtual time under virtual_clock). Each endpoint's socket is opened and
+/// given the socket_options (keepalive, TCP_USER_TIMEOUT) before it connects; failing to set
+/// one is that endpoint's error, like a refused connect. The connection is an
 /// asio::ip::tcp::socket. `tcp_transport` is the production one, on steady_clock.
 template <clock_source Clock = steady_clock>
 class basic_tcp_transport : public detail::connect_transport<basic_tcp_transport<Clock>,
@@ -68,9 +146,16 @@ public:
     basic_tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
                         std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10},
                         Clock clock = Clock{})
-        : base(std::move(ex), detail::require_positive("connect-timeout", connect_timeout),
+        : basic_tcp_transport(std::move(ex), std::move(host), std::move(port),
+                              tcp_options{connect_timeout, {}}, std::move(clock)) {}
+
+    /// With socket options too: throws the config_errors above, and validate_socket_options'
+    /// (`tcp-keepalive`, `tcp-user-timeout`) for values Linux would refuse or clamp.
+    basic_tcp_transport(asio::any_io_executor ex, std::string host, std::string port,
+                        tcp_options options, Clock clock = Clock{})
+        : base(std::move(ex), detail::require_positive("connect-timeout", options.connect_timeout),
                std::move(clock)),
-          host_(std::move(host)), port_(std::move(port)) {
+          host_(std::move(host)), port_(std::move(port)), socket_(options.socket) {
         if (host_.empty()) {
             throw config_error("tcp host", host_, "must not be empty");
         }
@@ -97,6 +182,7 @@ public:
         if (!not_ip && digits) {
             numeric_.emplace(address, static_cast<unsigned short>(port_number));
         }
+        validate_socket_options(socket_);
     }
 
     [[nodiscard]] const std::string& host() const noexcept { return host_; }
@@ -143,6 +229,7 @@ private:
     // The rest of an attempt does not depend on the handler (begin() erased it): compiled once
     // per clock.
     void launch(std::shared_ptr<op_type> op, const asio::any_io_executor& ex) {
+        op->options = socket_;
         if (numeric_) { // an IP literal: no resolver, no trip through its thread
             connect(std::move(op), *numeric_);
             return;
@@ -172,9 +259,16 @@ private:
 
     // One connect path for both kinds of host: an IP literal's endpoint, or the resolved ones
     // in order (each failure tries the next; the last one's error is the attempt's).
-    static void connect(std::shared_ptr<op_type> op, const asio::ip::tcp::endpoint& endpoint) {
-        std::error_code ignored;
-        op->socket.close(ignored); // a fresh socket of the endpoint's protocol for each try
+    static void connect(std::shared_ptr<op_type> op, asio::ip::tcp::endpoint endpoint) {
+        std::error_code failed = open(*op, endpoint);
+        while (failed) { // no socket to connect: this endpoint failed, as a refused one would
+            if (op->next == op->endpoints.end()) {
+                op->finish(failed); // posts the handler: safe inside the initiating call too
+                return;
+            }
+            endpoint = *op->next++;
+            failed = open(*op, endpoint);
+        }
         op_type& o = *op;
         o.socket.async_connect(endpoint,
                                op_type::cached([op = std::move(op)](std::error_code ec) mutable {
@@ -190,8 +284,20 @@ private:
                                }));
     }
 
+    // A fresh socket of the endpoint's protocol for each try, opened here rather than by
+    // async_connect so the options are in place before the SYN: TCP_USER_TIMEOUT bounds the
+    // handshake too.
+    static std::error_code open(op_type& o, const asio::ip::tcp::endpoint& endpoint) {
+        std::error_code ec;
+        o.socket.close(ec);
+        ec.clear(); // closing a socket that was never opened is no failure
+        o.socket.open(endpoint.protocol(), ec);
+        return ec ? ec : detail::apply_socket_options(o.socket, o.options);
+    }
+
     std::string host_;
     std::string port_;
+    socket_options socket_;
     std::optional<asio::ip::tcp::endpoint> numeric_; // host and port as numbers, if they are
 };
 

@@ -10,6 +10,7 @@
 #include <redial/error.hpp>
 #include <redial/time.hpp>
 #include <redial/transport/concept.hpp>
+#include <redial/transport/socket_options.hpp>
 #include <redial/transport/tcp.hpp>
 
 #include <asio/any_io_executor.hpp>
@@ -57,6 +58,7 @@ struct tls_options {
     bool verify = true;                   ///< turn off only for tests against throwaway servers
     std::optional<std::string> sni{};     ///< server name sent and verified; unset: the host
     std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10}; ///< TCP + handshake
+    socket_options socket{}; ///< set on every attempt's TCP socket before it connects
 };
 
 /// A TLS stream the reconnector can close.
@@ -146,7 +148,8 @@ private:
 
 /// TLS over TCP: basic_tcp_transport's connect (resolve, every endpoint), then a client
 /// handshake with SNI, peer verification and host name verification, all within the connect
-/// timeout, measured on `Clock` (virtual time under virtual_clock). A verification failure is a
+/// timeout, measured on `Clock` (virtual time under virtual_clock); the socket options apply to
+/// the TCP socket underneath. A verification failure is a
 /// connect error whose message says why (tls_verify_category). `tls_transport` is the
 /// production one, on steady_clock.
 template <clock_source Clock = steady_clock>
@@ -155,11 +158,13 @@ public:
     using connection = tls_connection;
 
     /// Throws config_error naming `tls ca-file` when the CA file cannot be loaded, and the
-    /// config_errors of basic_tcp_transport's host, port and timeout. `clock`: the connect
-    /// timeout's (default-constructed for steady_clock; a virtual_clock must be given).
+    /// config_errors of basic_tcp_transport's host, port, timeout and socket options. `clock`:
+    /// the connect timeout's (default-constructed for steady_clock; a virtual_clock must be
+    /// given).
     basic_tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
                         tls_options options = {}, Clock clock = Clock{})
-        : tcp_(ex, host, std::move(port), options.connect_timeout, clock),
+        : tcp_(ex, host, std::move(port), tcp_options{options.connect_timeout, options.socket},
+               clock),
           shared_(std::make_shared<shared>(
               shared{std::move(ex),
                      options.sni.value_or(host),
