@@ -7,9 +7,15 @@
 #include <redial/clock/steady_clock.hpp>
 #include <redial/core/give_up.hpp>
 #include <redial/core/machine.hpp>
+#include <redial/detail/close.hpp>
 #include <redial/detail/erased_handler.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/failure.hpp>
+#include <redial/liveness/concept.hpp>
+#include <redial/liveness/error.hpp>
+#include <redial/liveness/none.hpp>
+#include <redial/liveness/stream.hpp>
+#include <redial/liveness/traits.hpp>
 #include <redial/observer/hooks.hpp>
 #include <redial/observer/null.hpp>
 #include <redial/session/hold.hpp> // hold_session, the session most runs use
@@ -45,22 +51,6 @@
 namespace redial {
 
 namespace detail {
-
-/// Closes a connection without letting an error escape: close(error_code&) when it has one (asio
-/// sockets), otherwise close() with any exception swallowed. A failed close still ends the
-/// session; there is nobody to report it to.
-template <class Connection>
-void close_quietly(Connection& c) noexcept {
-    if constexpr (requires(std::error_code& ec) { c.close(ec); }) {
-        std::error_code ignored;
-        c.close(ignored);
-    } else {
-        try {
-            c.close();
-        } catch (...) { // NOLINT(bugprone-empty-catch): see above
-        }
-    }
-}
 
 /// Tells whether an execution context still exists: its destructor clears the flag. Used to
 /// catch a reconnector that outlives its io_context (unsupported, as for any asio I/O object).
@@ -122,7 +112,8 @@ enum class link_status : std::uint8_t { disconnected, connected };
 
 /// Keeps a connection alive: connects with `Transport`, hands each connection to the session
 /// code, judges each session with `Stability`, sleeps `Backoff` delays on `Clock`, and reports
-/// to `Observer`, until stop() or a give-up. The decisions are the core machine's
+/// to `Observer`, and notices a connection that went silent with `Liveness`, until stop() or a
+/// give-up. The decisions are the core machine's
 /// (basic_reconnect_machine); this class only turns them into asynchronous operations.
 ///
 /// Threading: the reconnector runs all its work on a strand of the executor given at
@@ -139,13 +130,42 @@ enum class link_status : std::uint8_t { disconnected, connected };
 /// (as any asio I/O object): debug builds assert it.
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
-          error_classifier<failure> ErrorClassifier = no_terminal_errors>
+          error_classifier<failure> ErrorClassifier = no_terminal_errors,
+          liveness_policy Liveness = no_liveness>
 class basic_reconnector {
     struct impl; // declared before session_done names it (clang looks it up there)
     static_assert(observer_checked<Observer>);
+    static constexpr bool monitors_liveness = !disabled_liveness<Liveness>;
+
+    // What a monitored connection reports to: the reconnector, weakly, and which session.
+    struct liveness_sink {
+        std::weak_ptr<impl> weak;
+        std::uint64_t session;
+        void received() const {
+            if (auto i = weak.lock()) {
+                i->on_received(session);
+            }
+        }
+        void slow_down() const {
+            if (auto i = weak.lock()) {
+                i->on_slow_down(session);
+            }
+        }
+    };
 
 public:
-    using connection_type = typename Transport::connection;
+    /// The transport's connection; under a liveness policy, wrapped in a monitored_stream that
+    /// reports received bytes (the transport's connection is its next_layer()).
+    using connection_type =
+        std::conditional_t<monitors_liveness,
+                           monitored_stream<typename Transport::connection, liveness_sink>,
+                           typename Transport::connection>;
+
+private:
+    using liveness_hooks = liveness_traits<Liveness>;
+    static_assert(liveness_hooks::template checked<connection_type>());
+
+public:
     using machine_type = basic_reconnect_machine<Backoff, Stability, failure, ErrorClassifier>;
 
     /// Ends a session: call it once, with the close reason (an empty code for a clean close).
@@ -201,6 +221,9 @@ public:
         Observer observer{};
         /// Which errors end the run at once (no_terminal_errors: none).
         ErrorClassifier classify{};
+        /// How a silent connection is noticed (no_liveness: it is not; idle_timeout,
+        /// heartbeat).
+        Liveness liveness{};
     };
 
     /// `ex`: an io_context's executor (the reconnector makes a strand of it), a strand (used as
@@ -213,7 +236,8 @@ public:
     basic_reconnector(const Executor& ex, Transport transport, settings parts = {})
         : basic_reconnector(ex, std::move(transport), std::move(parts.clock),
                             std::move(parts.backoff), std::move(parts.stability), parts.give_up,
-                            std::move(parts.observer), std::move(parts.classify)) {}
+                            std::move(parts.observer), std::move(parts.classify),
+                            std::move(parts.liveness)) {}
 
     /// The same parts by position (class template argument deduction works with this form:
     /// `basic_reconnector r{ex, tcp_transport{...}, steady_clock{}, decorrelated_jitter{...}}`).
@@ -224,11 +248,11 @@ public:
     basic_reconnector(const Executor& ex, Transport transport, C&& clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
                       machine_options options = {}, Observer observer = Observer{},
-                      ErrorClassifier classify = ErrorClassifier{})
+                      ErrorClassifier classify = ErrorClassifier{}, Liveness liveness = Liveness{})
         : impl_(std::make_shared<impl>(
               detail::serial_executor(ex), std::move(transport), std::forward<C>(clock),
               machine_type{std::move(backoff), std::move(stability), options, std::move(classify)},
-              std::move(observer))) {}
+              std::move(observer), std::move(liveness))) {}
 
     basic_reconnector(const basic_reconnector&) = delete;
     basic_reconnector& operator=(const basic_reconnector&) = delete;
@@ -301,16 +325,20 @@ public:
     [[nodiscard]] const machine_type& machine() const noexcept { return impl_->machine_; }
     [[nodiscard]] Observer& observer() noexcept { return impl_->observer_; }
     [[nodiscard]] Transport& transport() noexcept { return impl_->transport_; }
+    /// The liveness policy and its state (read it on the strand, as machine()).
+    [[nodiscard]] const Liveness& liveness() const noexcept { return impl_->liveness_; }
 
 private:
     struct impl : std::enable_shared_from_this<impl> {
         // `strand`: detail::serial_executor's.
-        impl(asio::any_io_executor strand, Transport t, Clock c, machine_type m, Observer o)
+        impl(asio::any_io_executor strand, Transport t, Clock c, machine_type m, Observer o,
+             Liveness l)
             : transport_(std::move(t)), clock_(std::move(c)),
               context_alive_(asio::use_service<detail::context_liveness>(
                                  asio::query(strand, asio::execution::context))
                                  .alive()),
-              timer_(clock_, std::move(strand)), machine_(std::move(m)), observer_(std::move(o)) {}
+              timer_(clock_, strand), machine_(std::move(m)), observer_(std::move(o)),
+              liveness_(std::move(l)), live_(clock_, std::move(strand)) {}
 
         // A hook only observes: an exception from one is dropped, and the run goes on (and
         // completes) as if the hook had returned. Nothing is compiled for a missing hook.
@@ -405,7 +433,7 @@ private:
             asio::any_io_executor strand;
             using executor_type = asio::any_io_executor;
             [[nodiscard]] executor_type get_executor() const noexcept { return strand; }
-            void operator()(std::error_code ec, connection_type c) const {
+            void operator()(std::error_code ec, typename Transport::connection c) const {
                 if (auto self = weak.lock()) {
                     self->on_connect(ec, std::move(c));
                 }
@@ -416,7 +444,7 @@ private:
         // completion runs session code, observer hooks or user handlers.
         bool live() const noexcept { return !stopped_ && !stop_requested_.load(); }
 
-        void on_connect(std::error_code ec, connection_type c) {
+        void on_connect(std::error_code ec, typename Transport::connection c) {
             if (!live()) {
                 return;
             }
@@ -428,9 +456,17 @@ private:
                 return;
             }
             machine_.on_connected(now);
-            connection_ = std::move(c);
-            set_status(link_status::connected);
-            observe(connected_event{machine_.attempts(), now});
+            if constexpr (monitors_liveness) {
+                const std::uint64_t session = ++live_.session;
+                connection_.emplace(std::move(c), liveness_sink{this->weak_from_this(), session});
+                set_status(link_status::connected);
+                observe(connected_event{machine_.attempts(), now});
+                arm_liveness(liveness_.on_connected(now));
+            } else {
+                connection_ = std::move(c);
+                set_status(link_status::connected);
+                observe(connected_event{machine_.attempts(), now});
+            }
             try {
                 session_(*connection_, session_done{this->weak_from_this(), clock_});
             } catch (const std::exception& e) { // session code threw before it got going
@@ -443,13 +479,109 @@ private:
                 return; // stopped, or a session calling done twice
             }
             const time_point now = clock_.now();
+            time_point alive_until = now;
+            if constexpr (monitors_liveness) {
+                stop_liveness();
+                // A session that ended on a timeout (the policy's verdict, or the kernel's
+                // keepalive / user timeout) was useful only until its last byte.
+                // (asio's system category does not map ETIMEDOUT to errc::timed_out: both.)
+                if (reason.code == std::errc::timed_out ||
+                    reason.code == std::error_code(asio::error::timed_out)) {
+                    alive_until = liveness_.last_alive();
+                }
+            }
             detail::close_quietly(*connection_);
             connection_.reset();
             set_status(link_status::disconnected);
-            const decision d = machine_.on_session_end(now, reason);
-            observe(disconnected_event{reason, now - machine_.connected_at(),
-                                       machine_.last_verdict(), now});
+            const decision d = machine_.on_session_end(now, reason, alive_until);
+            const time_point connected = machine_.connected_at();
+            observe(disconnected_event{
+                reason, detail::elapsed(connected, now), machine_.last_verdict(),
+                detail::elapsed(connected, alive_until < now ? alive_until : now), now});
             act(d);
+        }
+
+        // The liveness monitor: one timer, armed for the policy's next check (bytes only store
+        // their time), tagged with the session so a stale expiry does nothing.
+        void arm_liveness(time_point at) {
+            live_.timer.expires_at(at);
+            live_.timer.async_wait(
+                [weak = this->weak_from_this(), session = live_.session](std::error_code ec) {
+                    auto self = weak.lock();
+                    if (self && !ec && session == self->live_.session && self->live() &&
+                        self->connection_) {
+                        self->on_liveness_check();
+                    }
+                });
+        }
+
+        void stop_liveness() {
+            ++live_.session;
+            live_.timer.cancel();
+        }
+
+        void on_liveness_check() {
+            const time_point now = clock_.now();
+            const liveness_decision d = liveness_.on_check(now);
+            switch (d.what) {
+            case liveness_decision::kind::check:
+                arm_liveness(d.at);
+                return;
+            case liveness_decision::kind::ping:
+                observe(ping_event{detail::elapsed(liveness_.last_alive(), now), now});
+                arm_liveness(d.at);
+                if constexpr (liveness_hooks::template has_ping<connection_type>) {
+                    try {
+                        liveness_.ping(*connection_);
+                    } catch (const std::exception& e) {
+                        on_session_end(
+                            failure{std::error_code{}, std::string("ping: ") + e.what()});
+                    } catch (...) {
+                        on_session_end(failure{std::error_code{}, "ping: unknown exception"});
+                    }
+                }
+                return;
+            case liveness_decision::kind::dead: {
+                const std::chrono::nanoseconds silent =
+                    detail::elapsed(liveness_.last_alive(), now);
+                std::chrono::nanoseconds unanswered{0};
+                if constexpr (liveness_hooks::has_ping_sent_at) {
+                    const time_point sent = liveness_.ping_sent_at();
+                    if (sent != time_point::max()) {
+                        unanswered = detail::elapsed(sent, now);
+                    }
+                }
+                observe(liveness_timeout_event{silent, unanswered, now});
+                on_session_end(failure{make_error_code(liveness_errc::no_data),
+                                       liveness_message(silent, unanswered)});
+                return;
+            }
+            }
+        }
+
+        // From a monitored read's completion (the strand, for the built-in transports).
+        void on_received(std::uint64_t session) {
+            if (!on_strand()) {
+                detail::post_erased(executor(), [self = this->shared_from_this(), session] {
+                    self->received_on_strand(session);
+                });
+                return;
+            }
+            received_on_strand(session);
+        }
+        void received_on_strand(std::uint64_t session) {
+            if (session == live_.session && connection_) {
+                liveness_.on_received(clock_.now());
+            }
+        }
+        void on_slow_down([[maybe_unused]] std::uint64_t session) {
+            if constexpr (liveness_hooks::has_slow_down) {
+                detail::post_erased(executor(), [self = this->shared_from_this(), session] {
+                    if (session == self->live_.session) {
+                        self->liveness_.slow_down();
+                    }
+                });
+            }
         }
 
         void on_wait_done() {
@@ -492,6 +624,9 @@ private:
             active_.store(false);
             ++wait_generation_;
             timer_.cancel();
+            if constexpr (monitors_liveness) {
+                stop_liveness();
+            }
             transport_.cancel();
             if (connection_) {
                 detail::close_quietly(*connection_);
@@ -537,6 +672,19 @@ private:
         typename Clock::timer timer_;
         machine_type machine_;
         [[no_unique_address]] Observer observer_;
+        [[no_unique_address]] Liveness liveness_;
+        // The liveness timer and the current session's number; nothing without a policy.
+        struct liveness_timer {
+            liveness_timer(const Clock& c, asio::any_io_executor ex) : timer(c, std::move(ex)) {}
+            typename Clock::timer timer;
+            std::uint64_t session = 0;
+        };
+        struct no_liveness_timer {
+            no_liveness_timer(const Clock&, const asio::any_io_executor&) noexcept {}
+        };
+        [[no_unique_address]] std::conditional_t<monitors_liveness, liveness_timer,
+                                                 no_liveness_timer>
+            live_;
         session_type session_;
         std::optional<connection_type> connection_;
         detail::erased_handler<std::error_code> done_;
@@ -578,9 +726,22 @@ template <class Executor, class Transport, class Clock, class Backoff, class Sta
 basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer,
                   ErrorClassifier)
     -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer, ErrorClassifier>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability,
+          class Observer, class ErrorClassifier, class Liveness>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer,
+                  ErrorClassifier, Liveness)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer, ErrorClassifier, Liveness>;
 
 namespace detail {
-enum class part_kind : std::uint8_t { clock, backoff, stability, give_up, observer, classify };
+enum class part_kind : std::uint8_t {
+    clock,
+    backoff,
+    stability,
+    give_up,
+    observer,
+    classify,
+    liveness
+};
 template <part_kind K, class T>
 struct part {
     static constexpr part_kind kind = K;
@@ -635,10 +796,14 @@ template <error_classifier<failure> E>
 detail::part<detail::part_kind::classify, E> with_classifier(E e) {
     return {std::move(e)};
 }
+template <liveness_policy L>
+detail::part<detail::part_kind::liveness, L> with_liveness(L l) {
+    return {std::move(l)};
+}
 
 /// A reconnector whose policy types come from the parts given; the others are the defaults
 /// (steady_clock, exponential_backoff, uptime_threshold following its initial delay, give up
-/// after 5 minutes, null_observer, no_terminal_errors):
+/// after 5 minutes, null_observer, no_terminal_errors, no_liveness):
 ///
 ///     auto r = redial::make_reconnector(io.get_executor(), redial::tcp_transport{...},
 ///                                       redial::with_observer(redial::ostream_observer{std::cerr}),
@@ -652,15 +817,16 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
     if constexpr (!only_parts) {
         static_assert(only_parts,
                       "redial::make_reconnector: after the executor and the transport, pass only "
-                      "with_clock, with_backoff, with_stability, with_give_up, with_observer or "
-                      "with_classifier parts");
+                      "with_clock, with_backoff, with_stability, with_give_up, with_observer, "
+                      "with_classifier or with_liveness parts");
     } else if constexpr (constexpr bool once =
                              detail::count_parts<part_kind::clock, Parts...> <= 1 &&
                              detail::count_parts<part_kind::backoff, Parts...> <= 1 &&
                              detail::count_parts<part_kind::stability, Parts...> <= 1 &&
                              detail::count_parts<part_kind::give_up, Parts...> <= 1 &&
                              detail::count_parts<part_kind::observer, Parts...> <= 1 &&
-                             detail::count_parts<part_kind::classify, Parts...> <= 1;
+                             detail::count_parts<part_kind::classify, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::liveness, Parts...> <= 1;
                          !once) {
         static_assert(once, "redial::make_reconnector: each part may be given once");
     } else {
@@ -670,7 +836,8 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
                               detail::picked_t<part_kind::backoff, exponential_backoff, Parts...>,
                               detail::picked_t<part_kind::stability, uptime_threshold, Parts...>,
                               detail::picked_t<part_kind::observer, null_observer, Parts...>,
-                              detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>>;
+                              detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>,
+                              detail::picked_t<part_kind::liveness, no_liveness, Parts...>>;
         return reconnector(ex, std::move(transport),
                            typename reconnector::settings{
                                detail::pick<part_kind::clock, clock_type>(parts...),
@@ -678,7 +845,8 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
                                detail::pick<part_kind::stability, uptime_threshold>(parts...),
                                detail::pick<part_kind::give_up, machine_options>(parts...),
                                detail::pick<part_kind::observer, null_observer>(parts...),
-                               detail::pick<part_kind::classify, no_terminal_errors>(parts...)});
+                               detail::pick<part_kind::classify, no_terminal_errors>(parts...),
+                               detail::pick<part_kind::liveness, no_liveness>(parts...)});
     }
 }
 

@@ -72,10 +72,9 @@ struct counting_ping {
 };
 
 template <class Liveness>
-using reconnector =
-    redial::basic_reconnector<transport, redial::virtual_clock, redial::exponential_backoff,
-                              redial::uptime_threshold, recorder, redial::no_terminal_errors,
-                              Liveness>;
+using reconnector = redial::basic_reconnector<transport, redial::virtual_clock,
+                                              redial::exponential_backoff, redial::uptime_threshold,
+                                              recorder, redial::no_terminal_errors, Liveness>;
 
 template <class Liveness>
 struct rig {
@@ -100,8 +99,9 @@ struct rig {
 // A server that accepts and never sends: the idle timeout ends the session exactly `limit` after
 // the connect, with a reason that says so, and a flap (no useful uptime at all).
 TEST(LivenessDriver, IdleTimeoutEndsASilentSessionExactlyAtTheLimit) {
-    rig<redial::idle_timeout> g{redial::idle_timeout{3s},
-                                [](std::size_t) { return redial::scripted_step::accept_forever(); }};
+    rig<redial::idle_timeout> g{redial::idle_timeout{3s}, [](std::size_t) {
+                                    return redial::scripted_step::accept_forever();
+                                }};
     g.clock.advance(3s - 1ns);
     EXPECT_TRUE(g.seen().drops.empty());
     g.clock.advance(1ns);
@@ -136,11 +136,11 @@ TEST(LivenessDriver, IdleTimeoutAByteOneNanosecondBeforeTheLimitKeepsTheLink) {
 // Talks for 5 s (a byte every 100 ms, the last at 4.9 s), then hangs: dead at 4.9 + 3 = 7.9 s,
 // judged on its useful 4.9 s of uptime (stable), not on the 7.9 s the connection was open.
 TEST(LivenessDriver, IdleTimeoutCountsFromTheLastByte) {
-    rig<redial::idle_timeout> g{redial::idle_timeout{3s}, [](std::size_t) {
-                                    return redial::scripted_step::accept_forever()
-                                        .talking_every(100ms)
-                                        .going_silent_after(5s);
-                                }};
+    rig<redial::idle_timeout> g{
+        redial::idle_timeout{3s}, [](std::size_t) {
+            return redial::scripted_step::accept_forever().talking_every(100ms).going_silent_after(
+                5s);
+        }};
     g.clock.advance(7900ms - 1ns);
     EXPECT_TRUE(g.seen().drops.empty());
     g.clock.advance(1ns);
@@ -154,9 +154,9 @@ TEST(LivenessDriver, IdleTimeoutCountsFromTheLastByte) {
 // Heartbeat against a server that never answers: ping at `interval`, dead at interval + timeout.
 TEST(LivenessDriver, HeartbeatUnansweredPingEndsTheSessionAtIntervalPlusTimeout) {
     counting_ping ping;
-    rig<redial::heartbeat<counting_ping>> g{
-        redial::heartbeat{2s, 1s, ping},
-        [](std::size_t) { return redial::scripted_step::accept_forever(); }};
+    rig<redial::heartbeat<counting_ping>> g{redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
+                                                return redial::scripted_step::accept_forever();
+                                            }};
     g.clock.advance(2s - 1ns);
     EXPECT_TRUE(g.seen().pings.empty());
     g.clock.advance(1ns);
@@ -180,10 +180,10 @@ TEST(LivenessDriver, HeartbeatUnansweredPingEndsTheSessionAtIntervalPlusTimeout)
 // interval after the answer, so pings go out every interval + answer latency, one at a time.
 TEST(LivenessDriver, HeartbeatAnsweredJustInTimeKeepsTheLink) {
     counting_ping ping;
-    rig<redial::heartbeat<counting_ping>> g{redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
-                                                return redial::scripted_step::accept_forever()
-                                                    .answering_after(1s - 1ns);
-                                            }};
+    rig<redial::heartbeat<counting_ping>> g{
+        redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
+            return redial::scripted_step::accept_forever().answering_after(1s - 1ns);
+        }};
     g.clock.advance(1h);
     EXPECT_TRUE(g.seen().drops.empty());
     // Pings at 2 s, then every 3 s - 1 ns after the previous one.
@@ -198,11 +198,11 @@ TEST(LivenessDriver, HeartbeatAnsweredJustInTimeKeepsTheLink) {
 // the answers to its requests would be.
 TEST(LivenessDriver, HeartbeatSendsNoPingWhileBytesFlow) {
     counting_ping ping;
-    rig<redial::heartbeat<counting_ping>> g{redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
-                                                return redial::scripted_step::accept_forever()
-                                                    .talking_every(1999ms)
-                                                    .answering_after(1h);
-                                            }};
+    rig<redial::heartbeat<counting_ping>> g{
+        redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
+            return redial::scripted_step::accept_forever().talking_every(1999ms).answering_after(
+                1h);
+        }};
     g.clock.advance(1h);
     EXPECT_TRUE(g.seen().drops.empty());
     EXPECT_TRUE(g.seen().pings.empty());
@@ -213,11 +213,12 @@ TEST(LivenessDriver, HeartbeatSendsNoPingWhileBytesFlow) {
 // judged stable, so the backoff reset forever. Under a liveness policy the same dead server is
 // a flap every time: the backoff escalates 1, 2, 4, 8, 16, 30 s and the run gives up.
 TEST(LivenessDriver, AServerThatAcceptsThenHangsEscalatesAndGivesUpWithDefaults) {
-    rig<redial::idle_timeout> g{redial::idle_timeout{1s},
-                                [](std::size_t) { return redial::scripted_step::accept_forever(); }};
+    rig<redial::idle_timeout> g{redial::idle_timeout{1s}, [](std::size_t) {
+                                    return redial::scripted_step::accept_forever();
+                                }};
     g.clock.advance(10min);
-    const std::vector<std::chrono::nanoseconds> expected{1s, 2s, 4s, 8s, 16s, 30s, 30s, 30s,
-                                                         30s, 30s, 30s, 30s, 30s, 30s};
+    const std::vector<std::chrono::nanoseconds> expected{1s,  2s,  4s,  8s,  16s, 30s, 30s,
+                                                         30s, 30s, 30s, 30s, 30s, 30s, 30s};
     // Sessions of 1 s each: attempts at 0, 2, 5, 10, 19, 36, 67, 98, ..., 284, 315 s; the one
     // due at 315 s is past the 5 minute window.
     EXPECT_EQ(g.seen().delays, expected);
@@ -236,13 +237,14 @@ TEST(LivenessDriver, AServerThatAcceptsThenHangsEscalatesAndGivesUpWithDefaults)
 TEST(LivenessDriver, WithoutAPolicyAHandWrittenDeadlineIsJudgedStable) {
     asio::io_context io;
     redial::virtual_clock clock{io};
-    using plain = redial::basic_reconnector<transport, redial::virtual_clock,
-                                            redial::exponential_backoff, redial::uptime_threshold,
-                                            recorder>;
+    using plain =
+        redial::basic_reconnector<transport, redial::virtual_clock, redial::exponential_backoff,
+                                  redial::uptime_threshold, recorder>;
     plain r{io.get_executor(),
             transport{clock, io.get_executor(),
-                      [](std::size_t) { return redial::scripted_step::accept(1s,
-                                                                             asio::error::timed_out); }},
+                      [](std::size_t) {
+                          return redial::scripted_step::accept(1s, asio::error::timed_out);
+                      }},
             {.clock = clock}};
     r.async_run(redial::hold_session{}, [](std::error_code) {});
     clock.advance(10min);
@@ -269,8 +271,7 @@ TEST(LivenessDriver, AKernelTimeoutIsJudgedOnUsefulUptime) {
     EXPECT_EQ(g.seen().drops[0].alive_for, 2s);
     // Any other close reason keeps the full uptime.
     rig<redial::idle_timeout> h{redial::idle_timeout{1h}, [](std::size_t) {
-                                    return redial::scripted_step::accept(10s,
-                                                                         asio::error::eof)
+                                    return redial::scripted_step::accept(10s, asio::error::eof)
                                         .talking_every(500ms)
                                         .going_silent_after(2001ms);
                                 }};
@@ -290,11 +291,7 @@ TEST(LivenessDriver, SlowDownDoublesTheHeartbeatInterval) {
                       return redial::scripted_step::accept_forever().answering_after(10ms);
                   }},
         {.clock = clock, .liveness = redial::heartbeat{2s, 1s}}};
-    r.async_run(
-        [](auto& c, auto) {
-            c.slow_down();
-        },
-        [](std::error_code) {});
+    r.async_run([](auto& c, auto) { c.slow_down(); }, [](std::error_code) {});
     clock.advance(0s);
     EXPECT_EQ(r.liveness().interval(), 4s);
     clock.advance(4s - 1ns);
@@ -308,9 +305,9 @@ TEST(LivenessDriver, SlowDownDoublesTheHeartbeatInterval) {
 // Stopping while a check is armed runs no check, no ping and no hook afterwards.
 TEST(LivenessDriver, StopCancelsTheMonitor) {
     counting_ping ping;
-    rig<redial::heartbeat<counting_ping>> g{
-        redial::heartbeat{2s, 1s, ping},
-        [](std::size_t) { return redial::scripted_step::accept_forever(); }};
+    rig<redial::heartbeat<counting_ping>> g{redial::heartbeat{2s, 1s, ping}, [](std::size_t) {
+                                                return redial::scripted_step::accept_forever();
+                                            }};
     g.clock.advance(1s);
     g.r.stop();
     g.clock.advance(1h);
@@ -332,8 +329,7 @@ struct u64_disabled {
     static constexpr bool disabled = true;
     std::uint64_t state = 0;
 };
-static_assert(reconnector<u64_disabled>::state_size ==
-                  plain_t::state_size + sizeof(std::uint64_t),
+static_assert(reconnector<u64_disabled>::state_size == plain_t::state_size + sizeof(std::uint64_t),
               "no_liveness must take no space");
 static_assert(idle_t::state_size >= plain_t::state_size + sizeof(redial::idle_timeout) +
                                         sizeof(redial::virtual_clock::timer) +

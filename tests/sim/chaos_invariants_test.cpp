@@ -94,8 +94,8 @@ TEST(ChaosInvariants, TheChecksCatchABrokenClient) {
     p.on_connected(0, redial::connected_event{1, time_point{1s}});
     p.on_connected(0, redial::connected_event{1, time_point{2s}}); // a second session
     p.on_attempt(0, attempt_event{2, time_point{3s}});             // attempt while connected
-    p.on_disconnected(0,
-                      redial::disconnected_event{reset, 2s, redial::verdict::flap, time_point{4s}});
+    p.on_disconnected(
+        0, redial::disconnected_event{reset, 2s, redial::verdict::flap, 2s, time_point{4s}});
     p.on_backoff(0, redial::backoff_event{5s, 3, time_point{4s}}); // the policy says 1 s
     p.on_attempt(0, attempt_event{3, time_point{6s}});             // before 9 s
     p.on_attempt(0, attempt_event{4, time_point{20s}});            // past the window; busy

@@ -105,6 +105,7 @@ std::string error_text(const Error& e) {
 ///   on_connect_failed(now, error)    -> wait{delay} | give_up
 ///   on_connected(now)                   (the session runs)
 ///   on_session_end(now, reason)      -> wait{delay} | give_up
+///   on_session_end(now, reason, alive_until)   (judged on the uptime until alive_until)
 ///   on_wait_done(now)                -> connect | give_up
 ///   on_wake(now)                     -> connect    (while waiting: the network changed)
 ///
@@ -187,10 +188,19 @@ public:
     /// sleep the initial delay. Flap: keep the reason as the last error and back off as after a
     /// failed connect, with the window still running.
     decision on_session_end(time_point now, Error reason) {
+        return on_session_end(now, std::move(reason), now);
+    }
+
+    /// The same, for a session that went silent before it ended: it is judged on its useful
+    /// uptime, from the connect to `alive_until` (its last proof of life; clamped to
+    /// [connected, now]), so a server that accepts and then hangs is a flap however long the
+    /// silence took to notice.
+    decision on_session_end(time_point now, Error reason, time_point alive_until) {
         expect(machine_state::connected, "on_session_end");
         // Classify first: a classifier that throws leaves the stability policy untouched.
         const bool terminal = static_cast<bool>(classify_(reason));
-        last_verdict_ = stability_.judge(session_end{detail::elapsed(connected_at_, now), now});
+        const time_point until = alive_until < now ? alive_until : now;
+        last_verdict_ = stability_.judge(session_end{detail::elapsed(connected_at_, until), now});
         if (terminal) {
             last_error_ = std::move(reason);
             return give_up(give_up_reason::terminal);

@@ -31,9 +31,7 @@ struct liveness_decision {
 /// A liveness policy that monitors nothing (no_liveness): the driver compiles none of the
 /// monitoring in, and the session gets the transport's connection as it is.
 template <class L>
-concept disabled_liveness = requires {
-    requires L::disabled;
-};
+concept disabled_liveness = requires { requires L::disabled; };
 
 /// Notices a connection that is still open but dead. Sans-I/O: the driver passes the time in.
 ///
@@ -45,14 +43,13 @@ concept disabled_liveness = requires {
 /// The driver calls on_check no earlier than the time it was given; on_received only stores the
 /// time, so a busy link costs no timer operation per read.
 template <class L>
-concept liveness_policy =
-    std::move_constructible<L> &&
-    (disabled_liveness<L> || requires(L& l, const L& cl, time_point now) {
-        { l.on_connected(now) } -> std::same_as<time_point>;
-        { l.on_received(now) } noexcept;
-        { l.on_check(now) } -> std::same_as<liveness_decision>;
-        { cl.last_alive() } -> std::same_as<time_point>;
-    });
+concept liveness_policy = std::move_constructible<L> &&
+                          (disabled_liveness<L> || requires(L& l, const L& cl, time_point now) {
+                              { l.on_connected(now) } -> std::same_as<time_point>;
+                              { l.on_received(now) } noexcept;
+                              { l.on_check(now) } -> std::same_as<liveness_decision>;
+                              { cl.last_alive() } -> std::same_as<time_point>;
+                          });
 
 /// Optional: a ping the driver calls with the session's connection when on_check says `ping`
 /// (heartbeat's). It writes the protocol's ping; any byte received afterwards answers it.

@@ -50,8 +50,8 @@ public:
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, std::size_t)>(
             [](auto handler, Connection* c, const Sink* sink, const MutableBuffers& b) {
-                c->async_read_some(
-                    b, detail::received_handler<decltype(handler), Sink>{std::move(handler), *sink});
+                c->async_read_some(b, detail::received_handler<decltype(handler), Sink>{
+                                          std::move(handler), *sink});
             },
             token, &next_, &sink_, buffers);
     }

@@ -34,6 +34,10 @@ struct disconnected_event {
     const failure& reason;
     std::chrono::nanoseconds uptime;
     redial::verdict verdict; ///< stable or flap
+    /// The uptime the verdict judged: up to the last byte received when the session ended on a
+    /// timeout under a liveness policy (a silent connection is not a healthy one), otherwise
+    /// `uptime`.
+    std::chrono::nanoseconds alive_for;
     time_point at;
 };
 struct backoff_event {
@@ -46,6 +50,18 @@ struct give_up_event {
     time_point at;
 };
 struct stopped_event {
+    time_point at;
+};
+/// The liveness policy sent a ping: nothing was received for `idle_for`.
+struct ping_event {
+    std::chrono::nanoseconds idle_for;
+    time_point at;
+};
+/// The liveness policy found the connection dead; a disconnected_event follows, its reason
+/// liveness_errc::no_data with the text "no data for 3s".
+struct liveness_timeout_event {
+    std::chrono::nanoseconds silent_for;          ///< since the last byte (or the connect)
+    std::chrono::nanoseconds ping_unanswered_for; ///< zero when no ping was in flight
     time_point at;
 };
 /// A run started: the give-up rules and the thresholds in use, as the machine resolved them.
@@ -73,7 +89,8 @@ template <class... Events>
 struct event_list {};
 using observer_events =
     event_list<started_event, attempt_event, connected_event, connect_failed_event,
-               disconnected_event, backoff_event, give_up_event, stopped_event>;
+               disconnected_event, backoff_event, give_up_event, stopped_event, ping_event,
+               liveness_timeout_event>;
 
 namespace detail {
 
@@ -112,6 +129,8 @@ REDIAL_OBSERVER_HOOK(disconnected_event, on_disconnected);
 REDIAL_OBSERVER_HOOK(backoff_event, on_backoff);
 REDIAL_OBSERVER_HOOK(give_up_event, on_give_up);
 REDIAL_OBSERVER_HOOK(stopped_event, on_stopped);
+REDIAL_OBSERVER_HOOK(ping_event, on_ping);
+REDIAL_OBSERVER_HOOK(liveness_timeout_event, on_liveness_timeout);
 
 #undef REDIAL_OBSERVER_HOOK
 
@@ -126,8 +145,9 @@ constexpr bool check_observer(event_list<Events...>) {
         // A hook named but declared wrong counts: its own message above says what is wrong.
         ((has_hook<O, Events> || hook<Events>::template named<O>) || ...) || observes_nothing<O>,
         "redial: the observer has none of the hooks on_started, on_attempt, on_connected, "
-        "on_connect_failed, on_disconnected, on_backoff, on_give_up, on_stopped (each taking its "
-        "event by const reference), nor on_event: a misspelt hook? For an observer with no "
+        "on_connect_failed, on_disconnected, on_backoff, on_give_up, on_stopped, on_ping, "
+        "on_liveness_timeout (each taking its event by const reference), nor on_event: a misspelt "
+        "hook? For an observer with no "
         "hooks on purpose, use redial::null_observer or specialise redial::observes_nothing");
     return true;
 }

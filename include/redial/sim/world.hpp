@@ -631,8 +631,8 @@ private:
         if constexpr (hears_disconnected<Probe>) {
             // The uptime on the client's own clock, the one its stability policy judged.
             const failure f{make_error_code(reason.code)};
-            probe_.on_disconnected(
-                id, disconnected_event{f, local - c.m.connected_at(), c.m.last_verdict(), now()});
+            const std::chrono::nanoseconds up = local - c.m.connected_at();
+            probe_.on_disconnected(id, disconnected_event{f, up, c.m.last_verdict(), up, now()});
         }
         apply(id, c, d);
     }
