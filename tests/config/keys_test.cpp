@@ -87,12 +87,31 @@ TEST(option_keys, are_the_documented_flags_in_order) {
         EXPECT_FALSE(k.default_text.empty()) << k.name;
         EXPECT_FALSE(k.help.empty()) << k.name;
     }
-    EXPECT_EQ(names, (std::vector<std::string_view>{
-                         "preset", "backoff-initial", "backoff-multiplier", "backoff-max",
-                         "backoff-timeout", "backoff", "backoff-step", "jitter", "jitter-fraction",
-                         "jitter-cap", "stability", "stable-after", "intensity-drops",
-                         "intensity-window", "damping-half-life", "connect-timeout", "max-attempts",
-                         "clip-to-deadline", "seed"}));
+    EXPECT_EQ(names, (std::vector<std::string_view>{"preset",
+                                                    "backoff-initial",
+                                                    "backoff-multiplier",
+                                                    "backoff-max",
+                                                    "backoff-timeout",
+                                                    "backoff",
+                                                    "backoff-step",
+                                                    "jitter",
+                                                    "jitter-fraction",
+                                                    "jitter-cap",
+                                                    "stability",
+                                                    "stable-after",
+                                                    "intensity-drops",
+                                                    "intensity-window",
+                                                    "damping-half-life",
+                                                    "connect-timeout",
+                                                    "max-attempts",
+                                                    "clip-to-deadline",
+                                                    "seed",
+                                                    "liveness",
+                                                    "idle-timeout",
+                                                    "ping-interval",
+                                                    "ping-timeout",
+                                                    "tcp-keepalive",
+                                                    "tcp-user-timeout"}));
 }
 
 TEST(option_keys, environment_names) {
@@ -103,6 +122,12 @@ TEST(option_keys, environment_names) {
     EXPECT_EQ(redial::env_name("jitter"), "REDIAL_JITTER");
     EXPECT_EQ(redial::env_name("stable-after"), "REDIAL_STABLE_AFTER");
     EXPECT_EQ(redial::env_name("damping-half-life", "MOQ_"), "MOQ_DAMPING_HALF_LIFE");
+    EXPECT_EQ(redial::env_name("liveness"), "REDIAL_LIVENESS");
+    EXPECT_EQ(redial::env_name("idle-timeout"), "REDIAL_IDLE_TIMEOUT");
+    EXPECT_EQ(redial::env_name("ping-interval"), "REDIAL_PING_INTERVAL");
+    EXPECT_EQ(redial::env_name("ping-timeout"), "REDIAL_PING_TIMEOUT");
+    EXPECT_EQ(redial::env_name("tcp-keepalive"), "REDIAL_TCP_KEEPALIVE");
+    EXPECT_EQ(redial::env_name("tcp-user-timeout"), "REDIAL_TCP_USER_TIMEOUT");
 }
 
 // Each key's documented default is what the default options hold.
@@ -137,6 +162,12 @@ TEST(apply_option, sets_every_key) {
     redial::apply_option(o, "max-attempts", "7");
     redial::apply_option(o, "clip-to-deadline", "yes");
     redial::apply_option(o, "seed", "18446744073709551615");
+    redial::apply_option(o, "liveness", " heartbeat ");
+    redial::apply_option(o, "idle-timeout", "3s");
+    redial::apply_option(o, "ping-interval", "1.5s");
+    redial::apply_option(o, "ping-timeout", "250ms");
+    redial::apply_option(o, "tcp-keepalive", "1m/10s/5");
+    redial::apply_option(o, "tcp-user-timeout", "2m30.5s");
     EXPECT_EQ(o.initial, 250ms);
     EXPECT_EQ(o.multiplier, 1.5);
     EXPECT_EQ(o.max, 10s);
@@ -155,6 +186,107 @@ TEST(apply_option, sets_every_key) {
     EXPECT_EQ(o.max_attempts, 7u);
     EXPECT_TRUE(o.clip_to_deadline);
     EXPECT_EQ(o.seed, std::numeric_limits<std::uint64_t>::max());
+    EXPECT_EQ(o.liveness, redial::liveness_kind::heartbeat);
+    EXPECT_EQ(o.idle_timeout, nanoseconds{3s});
+    EXPECT_EQ(o.ping_interval, nanoseconds{1500ms});
+    EXPECT_EQ(o.ping_timeout, nanoseconds{250ms});
+    EXPECT_EQ(o.tcp_keepalive, (redial::tcp_keepalive{60s, 10s, 5}));
+    EXPECT_EQ(o.tcp_user_timeout, 150500ms);
+}
+
+// The unset liveness keys have no text; the socket keys always have one ("off", "0s").
+TEST(apply_option, liveness_and_socket_keys_read_back) {
+    redial::options o;
+    const auto text = [&](std::string_view key) {
+        for (const redial::option_key& k : redial::option_keys()) {
+            if (k.name == key) {
+                return k.get(o).value_or("(unset)");
+            }
+        }
+        return std::string("(no key)");
+    };
+    EXPECT_EQ(text("liveness"), "(unset)");
+    EXPECT_EQ(text("idle-timeout"), "(unset)");
+    EXPECT_EQ(text("ping-interval"), "(unset)");
+    EXPECT_EQ(text("ping-timeout"), "(unset)");
+    EXPECT_EQ(text("tcp-keepalive"), "off");
+    EXPECT_EQ(text("tcp-user-timeout"), "0s");
+    for (std::string_view kind : {"none", "idle", "heartbeat"}) {
+        redial::apply_option(o, "liveness", kind);
+        EXPECT_EQ(text("liveness"), kind);
+    }
+    redial::apply_option(o, "idle-timeout", "90s");
+    EXPECT_EQ(text("idle-timeout"), "1m30s");
+    redial::apply_option(o, "tcp-keepalive", "on"); // tcp_keepalive's defaults
+    EXPECT_EQ(o.tcp_keepalive, redial::tcp_keepalive{});
+    EXPECT_EQ(text("tcp-keepalive"), "1m/10s/5");
+    redial::apply_option(o, "tcp-keepalive", " 2h / 75s / 9 "); // white space around parts
+    EXPECT_EQ(o.tcp_keepalive, (redial::tcp_keepalive{7200s, 75s, 9}));
+    EXPECT_EQ(text("tcp-keepalive"), "2h/1m15s/9");
+    redial::apply_option(o, "tcp-keepalive", "off");
+    EXPECT_FALSE(o.tcp_keepalive);
+    redial::apply_option(o, "tcp-user-timeout", "0");
+    EXPECT_EQ(o.tcp_user_timeout, 0ms);
+    redial::apply_option(o, "tcp-user-timeout", "1ms");
+    EXPECT_EQ(text("tcp-user-timeout"), "1ms");
+    redial::apply_option(o, "tcp-user-timeout", "596h31m23.647s"); // INT_MAX ms, Linux's limit
+    EXPECT_EQ(o.tcp_user_timeout, std::chrono::milliseconds{2147483647});
+    EXPECT_EQ(text("tcp-user-timeout"), "596h31m23.647s");
+}
+
+// A keepalive or user timeout the kernel could not hold exactly is refused when it is read, not
+// rounded; each error quotes the whole value, and names the part that is wrong.
+TEST(apply_option, socket_keys_refuse_what_the_kernel_cannot_hold) {
+    const auto refused = [](std::string_view key, std::string_view value) -> std::string {
+        redial::options o;
+        try {
+            redial::apply_option(o, key, value);
+        } catch (const redial::config_error& e) {
+            EXPECT_EQ(e.key(), key);
+            EXPECT_EQ(e.value(), value);
+            return e.what();
+        }
+        return "accepted";
+    };
+    EXPECT_EQ(refused("tcp-keepalive", "1.5s/10s/5"),
+              "invalid tcp-keepalive \"1.5s/10s/5\": IDLE \"1.5s\": must be whole seconds");
+    EXPECT_EQ(refused("tcp-keepalive", "60s/500ms/5"),
+              "invalid tcp-keepalive \"60s/500ms/5\": INTERVAL \"500ms\": must be whole seconds");
+    EXPECT_EQ(refused("tcp-keepalive", "60x/10s/5"),
+              "invalid tcp-keepalive \"60x/10s/5\": IDLE \"60x\": unknown unit \"x\" (use d, h, "
+              "m, s, ms, us or ns)");
+    EXPECT_EQ(refused("tcp-keepalive", "60s/10s/-1"),
+              "invalid tcp-keepalive \"60s/10s/-1\": COUNT \"-1\": must not be negative");
+    EXPECT_EQ(refused("tcp-keepalive", "60s/10s/five"),
+              "invalid tcp-keepalive \"60s/10s/five\": COUNT \"five\": not a whole number");
+    EXPECT_EQ(refused("tcp-keepalive", "60s/10s/"),
+              "invalid tcp-keepalive \"60s/10s/\": COUNT \"\": empty value (expected a whole "
+              "number)");
+    EXPECT_EQ(refused("tcp-keepalive", "60s/10s"),
+              "invalid tcp-keepalive \"60s/10s\": not a keepalive setting (expected off, on, or "
+              "IDLE/INTERVAL/COUNT such as 60s/10s/5)");
+    EXPECT_NE(refused("tcp-keepalive", "60s/10s/5/1").find("not a keepalive setting"),
+              std::string::npos);
+    // Commas separate a config string's entries, so the parts take slashes.
+    EXPECT_NE(refused("tcp-keepalive", "60s,10s,5").find("not a keepalive setting"),
+              std::string::npos);
+    EXPECT_NE(refused("tcp-keepalive", "yes").find("not a keepalive setting"), std::string::npos);
+    EXPECT_EQ(refused("tcp-keepalive", ""),
+              "invalid tcp-keepalive \"\": empty value (expected off, on, or IDLE/INTERVAL/COUNT "
+              "such as 60s/10s/5)");
+    EXPECT_EQ(refused("tcp-user-timeout", "1.5ms"),
+              "invalid tcp-user-timeout \"1.5ms\": must be whole milliseconds");
+    EXPECT_EQ(refused("tcp-user-timeout", "-1ms"),
+              "invalid tcp-user-timeout \"-1ms\": negative durations are not allowed");
+    EXPECT_EQ(refused("tcp-user-timeout", "5"),
+              "invalid tcp-user-timeout \"5\": missing unit (use d, h, m, s, ms, us or ns; only "
+              "0 may omit it)");
+    EXPECT_EQ(refused("liveness", "idel"),
+              "invalid liveness \"idel\": unknown value (did you mean idle?); expected one of: "
+              "none|idle|heartbeat");
+    EXPECT_EQ(refused("--idle-timeout", "20"),
+              "invalid --idle-timeout \"20\": missing unit (use d, h, m, s, ms, us or ns; only 0 "
+              "may omit it)");
 }
 
 TEST(apply_option, accepts_the_flag_spelling_and_names_it_in_errors) {
@@ -219,7 +351,7 @@ TEST(to_string, lists_set_keys_only) {
               "backoff=exponential,jitter=none,jitter-fraction=0.2,jitter-cap=fit,stability=uptime,"
               "intensity-drops=1,"
               "intensity-window=5s,damping-half-life=15m,connect-timeout=5s,max-attempts=0,"
-              "clip-to-deadline=false");
+              "clip-to-deadline=false,tcp-keepalive=off,tcp-user-timeout=0s");
 }
 
 TEST(to_string, round_trips_random_options) {
@@ -257,6 +389,37 @@ TEST(to_string, round_trips_random_options) {
         if (gen() % 2 != 0) {
             o.seed = gen();
         }
+        // Liveness: unset or chosen by name, with only the times its kind reads.
+        switch (gen() % 4) {
+        case 0:
+            break;
+        case 1:
+            o.liveness = redial::liveness_kind::none;
+            break;
+        case 2:
+            if (gen() % 2 != 0) {
+                o.liveness = redial::liveness_kind::idle;
+            }
+            o.idle_timeout = duration(1, std::numeric_limits<std::int64_t>::max() - 1);
+            break;
+        default:
+            if (gen() % 2 != 0) {
+                o.liveness = redial::liveness_kind::heartbeat;
+            }
+            if (gen() % 2 != 0) {
+                o.ping_interval = duration(1, 100'000'000'000);
+            }
+            if (gen() % 2 != 0 || !o.ping_interval) {
+                o.ping_timeout = duration(1, 100'000'000'000);
+            }
+            break;
+        }
+        if (gen() % 2 != 0) {
+            o.tcp_keepalive = redial::tcp_keepalive{std::chrono::seconds{1 + gen() % 32767},
+                                                    std::chrono::seconds{1 + gen() % 32767},
+                                                    static_cast<unsigned>(1 + gen() % 127)};
+        }
+        o.tcp_user_timeout = std::chrono::milliseconds{gen() % 2147483648U};
         ASSERT_NO_THROW(redial::validate(o));
         const std::string text = redial::to_string(o);
         ASSERT_EQ(redial::options_from_string(text), o) << text;

@@ -53,6 +53,47 @@ TEST(options_from_string, chooses_any_registered_backoff) {
     EXPECT_NO_THROW((void)redial::options_from_string("backoff=decorrelated,jitter=decorrelated"));
 }
 
+// The liveness and socket keys through a string (slashes inside tcp-keepalive, commas between
+// entries) and through the environment, with exact values.
+TEST(options_from_string, liveness_and_socket_keys) {
+    const redial::options o = redial::options_from_string(
+        "liveness=heartbeat,ping-interval=2s,ping-timeout=4s,tcp-keepalive=30s/5s/3,"
+        "tcp-user-timeout=45s");
+    EXPECT_EQ(o.liveness, redial::liveness_kind::heartbeat);
+    EXPECT_EQ(o.ping_interval, nanoseconds{2s});
+    EXPECT_EQ(o.ping_timeout, nanoseconds{4s});
+    EXPECT_FALSE(o.idle_timeout);
+    EXPECT_EQ(o.tcp_keepalive, (redial::tcp_keepalive{30s, 5s, 3}));
+    EXPECT_EQ(o.tcp_user_timeout, 45s);
+    EXPECT_EQ(redial::options_from_string(redial::to_string(o)), o);
+    EXPECT_EQ(redial::to_string(o).substr(redial::to_string(o).find("liveness=")),
+              "liveness=heartbeat,ping-interval=2s,ping-timeout=4s,tcp-keepalive=30s/5s/3,"
+              "tcp-user-timeout=45s");
+
+    const redial::options idle = redial::options_from_string("idle-timeout=3s");
+    EXPECT_FALSE(idle.liveness); // implied, and left unset: to_string does not add it
+    EXPECT_EQ(redial::detail::chosen_liveness(idle), redial::liveness_kind::idle);
+    EXPECT_EQ(idle.idle_timeout, nanoseconds{3s});
+    EXPECT_EQ(redial::options_from_string(redial::to_string(idle)), idle);
+}
+
+TEST(options_from_env, liveness_and_socket_keys) {
+    const redial::options o = redial::options_from_env({
+        "REDIAL_IDLE_TIMEOUT=1m",
+        "REDIAL_TCP_KEEPALIVE=on",
+        "REDIAL_TCP_USER_TIMEOUT=30s",
+    });
+    EXPECT_EQ(redial::detail::chosen_liveness(o), redial::liveness_kind::idle);
+    EXPECT_EQ(o.idle_timeout, nanoseconds{1min});
+    EXPECT_EQ(o.tcp_keepalive, redial::tcp_keepalive{});
+    EXPECT_EQ(o.tcp_user_timeout, 30s);
+    const redial::options pings = redial::options_from_env(
+        {"REDIAL_LIVENESS=heartbeat", "REDIAL_PING_INTERVAL=5s", "REDIAL_PING_TIMEOUT=15s"});
+    EXPECT_EQ(pings.liveness, redial::liveness_kind::heartbeat);
+    EXPECT_EQ(pings.ping_interval, nanoseconds{5s});
+    EXPECT_EQ(pings.ping_timeout, nanoseconds{15s});
+}
+
 TEST(options_from_string, later_values_win) {
     EXPECT_EQ(redial::options_from_string("backoff-max=10s,backoff-max=20s").max, 20s);
 }
@@ -222,6 +263,43 @@ INSTANTIATE_TEST_SUITE_P(
         bad_input{"jitter-fraction=1.5", "jitter-fraction", "1.5", "must be between 0 and 1"},
         bad_input{"jitter-fraction=-0.1", "jitter-fraction", "-0.1", "must be between 0 and 1"},
         bad_input{"connect-timeout=0", "connect-timeout", "0", "must be greater than zero"},
+        bad_input{"liveness=idel", "liveness", "idel",
+                  "unknown value (did you mean idle?); expected one of: none|idle|heartbeat"},
+        bad_input{"liveness=", "liveness", "", "empty value; expected one of: none|idle|heartbeat"},
+        bad_input{"idle-timeout=0", "idle-timeout", "0", "must be greater than zero"},
+        bad_input{"idle-timeout=20", "idle-timeout", "20", "missing unit"},
+        bad_input{"ping-interval=0s", "ping-interval", "0s", "must be greater than zero"},
+        bad_input{"ping-timeout=-1s", "ping-timeout", "-1s", "negative durations are not allowed"},
+        bad_input{"liveness=heartbeat,idle-timeout=5s", "idle-timeout", "5s",
+                  "does not apply to liveness=heartbeat (it reads: ping-interval, ping-timeout)"},
+        bad_input{"liveness=none,idle-timeout=5s", "idle-timeout", "5s",
+                  "does not apply to liveness=none (no times)"},
+        bad_input{"liveness=idle,ping-interval=5s", "ping-interval", "5s",
+                  "does not apply to liveness=idle (it reads: idle-timeout)"},
+        bad_input{"liveness=none,ping-timeout=5s", "ping-timeout", "5s",
+                  "does not apply to liveness=none"},
+        bad_input{"idle-timeout=5s,ping-timeout=1s", "idle-timeout", "5s",
+                  "cannot be combined with ping-timeout (1s): the first is for liveness=idle, the "
+                  "second for liveness=heartbeat"},
+        bad_input{"tcp-keepalive=60s/10s/0", "tcp-keepalive", "60s/10s/0",
+                  "COUNT must be 1 to 127 (TCP_KEEPCNT's limits)"},
+        bad_input{"tcp-keepalive=10h/10s/5", "tcp-keepalive", "10h/10s/5",
+                  "IDLE must be 1s to 9h6m7s (TCP_KEEPIDLE takes 1 to 32767 seconds)"},
+        bad_input{"tcp-keepalive=60s/0s/5", "tcp-keepalive", "60s/0s/5",
+                  "INTERVAL must be 1s to 9h6m7s (TCP_KEEPINTVL takes 1 to 32767 seconds)"},
+        bad_input{"tcp-keepalive=1.5s/1s/1", "tcp-keepalive", "1.5s/1s/1",
+                  "IDLE \"1.5s\": must be whole seconds"},
+        bad_input{"tcp-keepalive=on/off", "tcp-keepalive", "on/off", "not a keepalive setting"},
+        bad_input{"tcp-keepalive=60s", "tcp-keepalive", "60s",
+                  "expected off, on, or IDLE/INTERVAL/COUNT such as 60s/10s/5"},
+        // Commas separate entries: "10s" becomes an entry of its own, and the error says why.
+        bad_input{"tcp-keepalive=60s,10s,5", "entry", "10s",
+                  "expected key=value, e.g. backoff-initial=250ms, separated by commas "
+                  "(tcp-keepalive's parts are separated by slashes: 60s/10s/5)"},
+        bad_input{"tcp-user-timeout=1.5ms", "tcp-user-timeout", "1.5ms",
+                  "must be whole milliseconds"},
+        bad_input{"tcp-user-timeout=25d", "tcp-user-timeout", "25d",
+                  "must not exceed 596h31m23.647s (TCP_USER_TIMEOUT takes up to 2147483647 ms)"},
         bad_input{"backoff-max", "entry", "backoff-max", "expected key=value"},
         bad_input{"backoff-initial=1s,,backoff-max=2s", "entry", "", "expected key=value"},
         bad_input{"backoff-initial=1s,", "entry", "", "expected key=value"}));
@@ -282,7 +360,24 @@ INSTANTIATE_TEST_SUITE_P(
         bad_env{{"REDIAL_BACKOFF=constant", "REDIAL_JITTER=equal"},
                 "REDIAL_JITTER",
                 "equal",
-                "does not apply to REDIAL_BACKOFF=constant"}));
+                "does not apply to REDIAL_BACKOFF=constant"},
+        bad_env{{"REDIAL_LIVENESS=idle", "REDIAL_PING_INTERVAL=5s"},
+                "REDIAL_PING_INTERVAL",
+                "5s",
+                "does not apply to REDIAL_LIVENESS=idle (it reads: idle-timeout)"},
+        bad_env{{"REDIAL_PING_TIMEOUT=5s", "REDIAL_IDLE_TIMEOUT=1m"},
+                "REDIAL_IDLE_TIMEOUT",
+                "1m",
+                "cannot be combined with REDIAL_PING_TIMEOUT (5s)"},
+        bad_env{{"REDIAL_IDLE_TIMEOUT=0"}, "REDIAL_IDLE_TIMEOUT", "0", "must be greater than zero"},
+        bad_env{{"REDIAL_TCP_KEEPALIVE=60s/10s/200"},
+                "REDIAL_TCP_KEEPALIVE",
+                "60s/10s/200",
+                "COUNT must be 1 to 127"},
+        bad_env{{"REDIAL_TCP_USER_TIMEOUT=-1s"},
+                "REDIAL_TCP_USER_TIMEOUT",
+                "-1s",
+                "negative durations are not allowed"}));
 
 TEST(options_from_env, refuses_an_empty_prefix) {
     try {
@@ -325,7 +420,9 @@ TEST(config_error, messages_users_see) {
               "REDIAL_JITTER_CAP, REDIAL_STABILITY, "
               "REDIAL_STABLE_AFTER, REDIAL_INTENSITY_DROPS, REDIAL_INTENSITY_WINDOW, "
               "REDIAL_DAMPING_HALF_LIFE, REDIAL_CONNECT_TIMEOUT, REDIAL_MAX_ATTEMPTS, "
-              "REDIAL_CLIP_TO_DEADLINE, REDIAL_SEED");
+              "REDIAL_CLIP_TO_DEADLINE, REDIAL_SEED, REDIAL_LIVENESS, REDIAL_IDLE_TIMEOUT, "
+              "REDIAL_PING_INTERVAL, REDIAL_PING_TIMEOUT, REDIAL_TCP_KEEPALIVE, "
+              "REDIAL_TCP_USER_TIMEOUT");
     EXPECT_EQ(what([] { (void)redial::options_from_string("backoff-initial=10s,backoff-max=5s"); }),
               "invalid backoff-initial \"10s\": must not exceed backoff-max (5s)");
     EXPECT_EQ(what([] {
@@ -344,5 +441,11 @@ TEST(config_error, messages_users_see) {
               "presets: default, moonpool, moonpool-local, moonpool-wan, grpc");
     EXPECT_EQ(what([] { (void)redial::options_from_string("max-attempts=-1"); }),
               "invalid max-attempts \"-1\": must not be negative");
+    EXPECT_EQ(what([] { (void)redial::options_from_string("liveness=heartbeat,idle-timeout=5s"); }),
+              "invalid idle-timeout \"5s\": does not apply to liveness=heartbeat (it reads: "
+              "ping-interval, ping-timeout)");
+    EXPECT_EQ(what([] { (void)redial::options_from_string("tcp-keepalive=60s/10s/200"); }),
+              "invalid tcp-keepalive \"60s/10s/200\": COUNT must be 1 to 127 (TCP_KEEPCNT's "
+              "limits)");
 }
 } // namespace

@@ -111,6 +111,127 @@ TEST(validate, jitter_only_where_the_backoff_reads_it) {
     }
 }
 
+// A liveness time given to a liveness that does not read it is refused, as backoff-step given to
+// a backoff that does not read it is, naming the key and the kind.
+TEST(validate, liveness_times_only_where_the_liveness_reads_them) {
+    using redial::liveness_kind;
+    const auto refused = [](const redial::options& o) -> std::string {
+        try {
+            redial::validate(o);
+        } catch (const redial::config_error& e) {
+            return e.what();
+        }
+        return "accepted";
+    };
+    redial::options o;
+    o.idle_timeout = 3s; // implies idle
+    EXPECT_EQ(refused(o), "accepted");
+    o.liveness = liveness_kind::idle;
+    EXPECT_EQ(refused(o), "accepted");
+    o.liveness = liveness_kind::heartbeat;
+    EXPECT_EQ(refused(o),
+              "invalid idle-timeout \"3s\": does not apply to liveness=heartbeat (it reads: "
+              "ping-interval, ping-timeout)");
+    o.liveness = liveness_kind::none;
+    EXPECT_EQ(refused(o),
+              "invalid idle-timeout \"3s\": does not apply to liveness=none (no times)");
+    o = {};
+    o.ping_timeout = 2s; // implies heartbeat
+    EXPECT_EQ(refused(o), "accepted");
+    o.ping_interval = 5s;
+    o.liveness = liveness_kind::heartbeat;
+    EXPECT_EQ(refused(o), "accepted");
+    o.liveness = liveness_kind::idle;
+    EXPECT_EQ(refused(o), "invalid ping-interval \"5s\": does not apply to liveness=idle (it "
+                          "reads: idle-timeout)");
+    o.ping_interval.reset();
+    EXPECT_EQ(refused(o), "invalid ping-timeout \"2s\": does not apply to liveness=idle (it "
+                          "reads: idle-timeout)");
+    o.liveness = liveness_kind::none;
+    EXPECT_EQ(refused(o),
+              "invalid ping-timeout \"2s\": does not apply to liveness=none (no times)");
+    // Both kinds' times and no liveness to say which: refused, naming both.
+    o = {};
+    o.idle_timeout = 20s;
+    o.ping_interval = 10s;
+    EXPECT_EQ(refused(o),
+              "invalid idle-timeout \"20s\": cannot be combined with ping-interval (10s): the "
+              "first is for liveness=idle, the second for liveness=heartbeat; give the times of "
+              "one");
+    o.liveness = liveness_kind::idle;
+    EXPECT_EQ(refused(o).find("invalid ping-interval \"10s\": does not apply to liveness=idle"),
+              0U);
+    // Each kind alone, named, with no times: its defaults.
+    for (liveness_kind k : {liveness_kind::none, liveness_kind::idle, liveness_kind::heartbeat}) {
+        o = {};
+        o.liveness = k;
+        EXPECT_EQ(refused(o), "accepted");
+    }
+}
+
+TEST(validate, liveness_times_set_in_code) {
+    auto expect_invalid = [](const redial::options& o, std::string_view key, std::string_view value,
+                             std::string_view message) {
+        try {
+            redial::validate(o);
+            FAIL() << key;
+        } catch (const redial::config_error& e) {
+            expect_error(e, key, value, message);
+        }
+    };
+    redial::options o;
+    o.idle_timeout = 0s;
+    expect_invalid(o, "idle-timeout", "0s", "must be greater than zero");
+    o = {};
+    o.ping_interval = -1ns;
+    expect_invalid(o, "ping-interval", "-1ns", "must be greater than zero");
+    o = {};
+    o.ping_timeout = nanoseconds::min();
+    expect_invalid(o, "ping-timeout", "-2562047h47m16.854775808s", "must be greater than zero");
+    o = {};
+    o.liveness = static_cast<redial::liveness_kind>(3);
+    expect_invalid(o, "liveness", "3", "not a known value (there are 3)");
+    // The largest times are accepted: validation does no arithmetic on them (the policies
+    // saturate theirs), so nothing overflows.
+    o = {};
+    o.idle_timeout = nanoseconds::max();
+    EXPECT_NO_THROW(redial::validate(o));
+    o = {};
+    o.ping_interval = nanoseconds::max();
+    o.ping_timeout = nanoseconds::max();
+    EXPECT_NO_THROW(redial::validate(o));
+}
+
+// tcp-keepalive and tcp-user-timeout within what Linux takes, as validate_socket_options
+// checks for the transports.
+TEST(validate, socket_options_set_in_code) {
+    auto expect_invalid = [](const redial::options& o, std::string_view key, std::string_view value,
+                             std::string_view message) {
+        try {
+            redial::validate(o);
+            FAIL() << key;
+        } catch (const redial::config_error& e) {
+            expect_error(e, key, value, message);
+        }
+    };
+    redial::options o;
+    o.tcp_keepalive = redial::tcp_keepalive{0s, 10s, 5};
+    expect_invalid(o, "tcp-keepalive", "0s/10s/5", "IDLE must be 1s to 9h6m7s");
+    o.tcp_keepalive = redial::tcp_keepalive{60s, 32768s, 5};
+    expect_invalid(o, "tcp-keepalive", "1m/9h6m8s/5", "INTERVAL must be 1s to 9h6m7s");
+    o.tcp_keepalive = redial::tcp_keepalive{60s, 10s, 128};
+    expect_invalid(o, "tcp-keepalive", "1m/10s/128", "COUNT must be 1 to 127");
+    o.tcp_keepalive = redial::tcp_keepalive{32767s, 32767s, 127};
+    EXPECT_NO_THROW(redial::validate(o));
+    o = {};
+    o.tcp_user_timeout = -1ms;
+    expect_invalid(o, "tcp-user-timeout", "-1ms", "must not be negative");
+    o.tcp_user_timeout = std::chrono::milliseconds{2147483648};
+    expect_invalid(o, "tcp-user-timeout", "596h31m23.648s", "must not exceed 596h31m23.647s");
+    o.tcp_user_timeout = std::chrono::milliseconds::max(); // beyond nanoseconds: no overflow
+    expect_invalid(o, "tcp-user-timeout", "9223372036854775807ms", "must not exceed");
+}
+
 TEST(validate, backoff_step_set_in_code) {
     redial::options o;
     o.backoff = "linear";

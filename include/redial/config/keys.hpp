@@ -8,6 +8,7 @@
 #include <redial/detail/text.hpp>
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
+#include <redial/transport/socket_options.hpp>
 
 #include <array>
 #include <chrono>
@@ -122,6 +123,57 @@ template <auto Member>
 std::optional<std::string> get_duration(const options& o) {
     return duration_text(o.*Member);
 }
+// A part of a compound value through its own parser (which names the part): an error quotes
+// the whole value, then the part and why, e.g. `invalid tcp-keepalive "1x/1s/1": IDLE "1x": ...`.
+template <class F>
+auto parse_part(std::string_view as, std::string_view text, F parse) {
+    try {
+        return parse();
+    } catch (const config_error& e) {
+        std::string_view why = e.what();
+        why.remove_prefix(std::string_view("invalid ").size());
+        throw config_error(as, text, why);
+    }
+}
+
+// A duration in whole `Unit`s (what a socket option counts in): finer is refused, not rounded.
+template <class Unit>
+Unit parse_whole(std::string_view key, std::string_view text, std::string_view units) {
+    const std::chrono::nanoseconds d = parse_duration(text, key);
+    if (d % Unit{1} != std::chrono::nanoseconds{0}) {
+        throw config_error(key, text, "must be whole " + std::string(units));
+    }
+    return std::chrono::duration_cast<Unit>(d);
+}
+
+// `off`, `on` (tcp_keepalive's defaults) or IDLE/INTERVAL/COUNT: '/' because ',' separates the
+// entries of a "k=v,k=v" string. Ranges are validate()'s.
+inline std::optional<tcp_keepalive> parse_tcp_keepalive(std::string_view as,
+                                                        std::string_view text) {
+    const std::string_view s = trim(text);
+    if (s == "off") {
+        return std::nullopt;
+    }
+    if (s == "on") {
+        return tcp_keepalive{};
+    }
+    const std::size_t first = s.find('/');
+    const std::size_t second = first == std::string_view::npos ? first : s.find('/', first + 1);
+    if (second == std::string_view::npos || s.find('/', second + 1) != std::string_view::npos) {
+        throw config_error(as, text,
+                           std::string(s.empty() ? "empty value" : "not a keepalive setting") +
+                               " (expected off, on, or IDLE/INTERVAL/COUNT such as 60s/10s/5)");
+    }
+    const std::string_view idle = s.substr(0, first);
+    const std::string_view interval = s.substr(first + 1, second - first - 1);
+    const std::string_view count = s.substr(second + 1);
+    return parse_part(as, text, [&] {
+        return tcp_keepalive{parse_whole<std::chrono::seconds>("IDLE", idle, "seconds"),
+                             parse_whole<std::chrono::seconds>("INTERVAL", interval, "seconds"),
+                             parse_unsigned<unsigned>("COUNT", count)};
+    });
+}
+
 // The table every front end reads. Its order is the order of key_id below.
 inline constexpr option_key keys[] = {
     {"preset", "default|moonpool|moonpool-local|moonpool-wan|grpc", "default",
@@ -214,6 +266,44 @@ inline constexpr option_key keys[] = {
      [](const options& o) -> std::optional<std::string> {
          return o.seed ? std::optional<std::string>(std::to_string(*o.seed)) : std::nullopt;
      }},
+    {"liveness", "none|idle|heartbeat", "none",
+     "how a connection that never closes is noticed dead; unset: idle if idle-timeout is given, "
+     "heartbeat if ping-interval or ping-timeout is",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.liveness = parse_choice<liveness_kind>(as, v, liveness_names);
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return o.liveness ? std::optional<std::string>(
+                                 liveness_names[static_cast<std::size_t>(*o.liveness)])
+                           : std::nullopt;
+     }},
+    {"idle-timeout", "duration > 0", "20s",
+     "end the session after this long without a byte received (liveness=idle)",
+     set_duration<&options::idle_timeout>, get_duration<&options::idle_timeout>},
+    {"ping-interval", "duration > 0", "10s",
+     "ping after this long without a byte received (liveness=heartbeat)",
+     set_duration<&options::ping_interval>, get_duration<&options::ping_interval>},
+    {"ping-timeout", "duration > 0", "10s",
+     "end the session when nothing arrives this long after a ping (liveness=heartbeat)",
+     set_duration<&options::ping_timeout>, get_duration<&options::ping_timeout>},
+    {"tcp-keepalive", "off|on|IDLE/INTERVAL/COUNT", "off",
+     "TCP keepalive: probe after IDLE without traffic, then every INTERVAL; COUNT unanswered "
+     "probes end the connection (whole seconds, e.g. 60s/10s/5; on = 60s/10s/5)",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.tcp_keepalive = parse_tcp_keepalive(as, v);
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return o.tcp_keepalive ? format_tcp_keepalive(*o.tcp_keepalive) : std::string("off");
+     }},
+    {"tcp-user-timeout", "duration in ms, 0 = kernel default", "0s",
+     "TCP_USER_TIMEOUT: end the connection when sent data (or the connect) goes unacknowledged "
+     "this long",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.tcp_user_timeout = parse_whole<std::chrono::milliseconds>(as, v, "milliseconds");
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return format_coarse(o.tcp_user_timeout);
+     }},
 };
 
 inline constexpr std::size_t key_count = std::size(keys);
@@ -238,8 +328,14 @@ enum class key_id : std::size_t {
     max_attempts,
     clip_to_deadline,
     seed,
+    liveness,
+    idle_timeout,
+    ping_interval,
+    ping_timeout,
+    tcp_keepalive,
+    tcp_user_timeout,
 };
-static_assert(static_cast<std::size_t>(key_id::seed) + 1 == key_count);
+static_assert(static_cast<std::size_t>(key_id::tcp_user_timeout) + 1 == key_count);
 
 inline constexpr std::array<std::string_view, key_count> key_names = [] {
     std::array<std::string_view, key_count> a{};

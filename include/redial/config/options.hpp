@@ -2,6 +2,7 @@
 #define REDIAL_CONFIG_OPTIONS_HPP
 
 #include <redial/backoff/jitter.hpp>
+#include <redial/transport/socket_options.hpp>
 
 #include <array>
 #include <chrono>
@@ -16,6 +17,10 @@
 namespace redial {
 
 enum class jitter_kind : std::uint8_t { none, full, equal, decorrelated, grpc, proportional };
+
+/// How a connection that never closes is noticed dead: not at all, after `idle-timeout` without
+/// a byte received, or by pings (`ping-interval`, `ping-timeout`).
+enum class liveness_kind : std::uint8_t { none, idle, heartbeat };
 
 /// Every run-time value of a reconnector. Defaults are moq-native's: 1s, ×2, 30s, give up after 5m.
 struct options {
@@ -41,6 +46,14 @@ struct options {
     std::uint64_t max_attempts{0};                           ///< 0 = unlimited
     bool clip_to_deadline{false};
     std::optional<std::uint64_t> seed; ///< unset: std::random_device
+    /// Unset: implied by the keys given (detail::chosen_liveness): idle when `idle_timeout` is
+    /// set, heartbeat when a ping time is, else none.
+    std::optional<liveness_kind> liveness;
+    std::optional<std::chrono::nanoseconds> idle_timeout;  ///< idle; unset: 20s
+    std::optional<std::chrono::nanoseconds> ping_interval; ///< heartbeat; unset: 10s
+    std::optional<std::chrono::nanoseconds> ping_timeout;  ///< heartbeat; unset: 10s
+    std::optional<redial::tcp_keepalive> tcp_keepalive;    ///< unset: no SO_KEEPALIVE
+    std::chrono::milliseconds tcp_user_timeout{0};         ///< 0 = the kernel's default
 
     friend bool operator==(const options&, const options&) = default;
 };
@@ -51,12 +64,38 @@ namespace detail {
 inline constexpr std::array<std::string_view, 6> jitter_names{
     "none", "full", "equal", "decorrelated", "grpc", "proportional"};
 inline constexpr std::array<std::string_view, 3> jitter_cap_names{"fit", "clamp", "overshoot"};
+inline constexpr std::array<std::string_view, 3> liveness_names{"none", "idle", "heartbeat"};
+
+/// The liveness times used when the kind is chosen and its key left unset: a silent link is
+/// noticed after 20 s either way (idle-timeout, or ping-interval + ping-timeout); docs/liveness.md
+/// says why.
+inline constexpr std::chrono::nanoseconds default_idle_timeout{std::chrono::seconds{20}};
+inline constexpr std::chrono::nanoseconds default_ping_interval{std::chrono::seconds{10}};
+inline constexpr std::chrono::nanoseconds default_ping_timeout{std::chrono::seconds{10}};
 
 /// The backoff the options choose: `jitter=decorrelated` (its spelling before the `backoff`
 /// key) still means backoff=decorrelated.
 inline std::string_view chosen_backoff(const options& o) noexcept {
     return o.jitter == jitter_kind::decorrelated ? std::string_view("decorrelated")
                                                  : std::string_view(o.backoff);
+}
+
+/// The liveness policy the options choose: `liveness` if set, else idle when `idle-timeout` is
+/// given, heartbeat when `ping-interval` or `ping-timeout` is, else none. (validate() refuses
+/// times given to a kind that does not read them, and idle and ping times together.)
+inline liveness_kind chosen_liveness(const options& o) noexcept {
+    if (o.liveness) {
+        return *o.liveness;
+    }
+    if (o.idle_timeout) {
+        return liveness_kind::idle;
+    }
+    return o.ping_interval || o.ping_timeout ? liveness_kind::heartbeat : liveness_kind::none;
+}
+
+/// The socket options the options choose, for tcp_options::socket or tls_options::socket.
+inline socket_options chosen_socket_options(const options& o) noexcept {
+    return socket_options{o.tcp_keepalive, o.tcp_user_timeout};
 }
 
 } // namespace detail

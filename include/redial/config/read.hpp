@@ -53,9 +53,16 @@ options options_from_string(std::string_view text) {
             const std::string_view piece = detail::trim(rest.substr(0, comma));
             const std::size_t eq = piece.find('=');
             if (eq == std::string_view::npos) {
+                // The likeliest cause after tcp-keepalive: its parts written with commas.
+                const bool after_keepalive =
+                    !entries.empty() &&
+                    entries.back().id == static_cast<std::size_t>(detail::key_id::tcp_keepalive);
                 throw config_error("entry", piece,
-                                   "expected key=value, e.g. backoff-initial=250ms, separated by "
-                                   "commas");
+                                   std::string("expected key=value, e.g. backoff-initial=250ms, "
+                                               "separated by commas") +
+                                       (after_keepalive ? " (tcp-keepalive's parts are separated "
+                                                          "by slashes: 60s/10s/5)"
+                                                        : ""));
             }
             entries.push_back(detail::resolve_key(detail::trim(piece.substr(0, eq)),
                                                   detail::trim(piece.substr(eq + 1))));

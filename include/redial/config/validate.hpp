@@ -12,17 +12,20 @@
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
 #include <redial/stability/restart_intensity.hpp>
+#include <redial/transport/socket_options.hpp>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 // Checks across keys, once for every source (strings, pairs, the environment, options set in
 // code), with each message naming the key as the user wrote it.
@@ -137,6 +140,60 @@ void check_stability(const options& o, const origins& from) {
     }
 }
 
+/// The liveness times are positive and read by the liveness chosen: a time given to a kind that
+/// does not read it is refused (as backoff-step is), and so are idle and ping times together
+/// when neither is chosen by name.
+inline void check_liveness(const options& o, const origins& from) {
+    auto fail = [&](key_id k, std::string_view why) {
+        return config_error(from.name(k), from.value(k, o), why);
+    };
+    for (const auto& [k, d] : {std::pair{key_id::idle_timeout, o.idle_timeout},
+                               std::pair{key_id::ping_interval, o.ping_interval},
+                               std::pair{key_id::ping_timeout, o.ping_timeout}}) {
+        if (d && d->count() <= 0) {
+            throw fail(k, "must be greater than zero");
+        }
+    }
+    const bool pings = o.ping_interval || o.ping_timeout;
+    const key_id ping = o.ping_interval ? key_id::ping_interval : key_id::ping_timeout;
+    if (!o.liveness && o.idle_timeout && pings) {
+        const std::string liveness = from.name(key_id::liveness);
+        throw fail(key_id::idle_timeout, "cannot be combined with " + from.name(ping) + " (" +
+                                             from.quoted(ping, o) + "): the first is for " +
+                                             liveness + "=idle, the second for " + liveness +
+                                             "=heartbeat; give the times of one");
+    }
+    const liveness_kind kind = chosen_liveness(o);
+    auto does_not_apply = [&](key_id k) {
+        static constexpr std::array<std::string_view, 3> reads{
+            "no times", "it reads: idle-timeout", "it reads: ping-interval, ping-timeout"};
+        const auto i = static_cast<std::size_t>(kind);
+        return fail(k, "does not apply to " + from.name(key_id::liveness) + "=" +
+                           std::string(liveness_names[i]) + " (" + std::string(reads[i]) + ")");
+    };
+    if (o.idle_timeout && kind != liveness_kind::idle) {
+        throw does_not_apply(key_id::idle_timeout);
+    }
+    if (pings && kind != liveness_kind::heartbeat) {
+        throw does_not_apply(ping);
+    }
+}
+
+/// tcp-keepalive and tcp-user-timeout within what Linux takes (validate_socket_options'
+/// limits), named as written.
+inline void check_socket_options(const options& o, const origins& from) {
+    if (o.tcp_keepalive) {
+        if (const std::string why = keepalive_problem(*o.tcp_keepalive); !why.empty()) {
+            throw config_error(from.name(key_id::tcp_keepalive),
+                               from.value(key_id::tcp_keepalive, o), why);
+        }
+    }
+    if (const std::string why = user_timeout_problem(o.tcp_user_timeout); !why.empty()) {
+        throw config_error(from.name(key_id::tcp_user_timeout),
+                           from.value(key_id::tcp_user_timeout, o), why);
+    }
+}
+
 template <class... Registries>
 void validate(const options& o, const origins& from) {
     static_assert((a_registry<Registries> && ...),
@@ -157,6 +214,9 @@ void validate(const options& o, const origins& from) {
     };
     known(key_id::jitter, o.jitter, jitter_names.size());
     known(key_id::jitter_cap, o.jitter_cap, jitter_cap_names.size());
+    if (o.liveness) {
+        known(key_id::liveness, *o.liveness, liveness_names.size());
+    }
     check_backoff<backoffs>(o, from);
     check_stability<stabilities>(o, from);
     auto fail = [&](key_id k, std::string_view why) {
@@ -209,6 +269,8 @@ void validate(const options& o, const origins& from) {
     if (o.connect_timeout) {
         positive(key_id::connect_timeout, *o.connect_timeout);
     }
+    check_liveness(o, from);
+    check_socket_options(o, from);
     if (o.timeout.count() != 0) {
         // Settings under which the reconnector would give up at the first hold-down or the
         // first long-but-not-stable session, without a retry: refused, naming both keys.
