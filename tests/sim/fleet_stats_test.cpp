@@ -48,6 +48,31 @@ TEST(FleetStats, PeakRateAndReconnectQuantiles) {
     EXPECT_THROW(redial::sim::fleet_stats(1, {}, 0s), std::invalid_argument);
 }
 
+TEST(FleetStats, DetectionTimesFromTheOutageAndTimeoutsBeforeIt) {
+    redial::sim::fleet_stats s(4, time_point{40s});
+    s.detect_from(time_point{10s});
+    const auto timeout = [](time_point t) { return redial::liveness_timeout_event{3s, 1s, t}; };
+    s.on_liveness_timeout(3, timeout(time_point{5s}));  // before the outage: a false positive
+    s.on_liveness_timeout(0, timeout(time_point{13s})); // 3 s after it began
+    s.on_liveness_timeout(0, timeout(time_point{30s})); // only the first counts
+    s.on_liveness_timeout(1, timeout(time_point{17s}));
+    s.on_ping(1, redial::ping_event{1s, time_point{12s}});
+    EXPECT_EQ(s.liveness_timeouts(), 4U);
+    EXPECT_EQ(s.timeouts_before_detection(), 1U);
+    EXPECT_EQ(s.detected(), 2U);
+    EXPECT_EQ(s.pings(), 1U);
+    EXPECT_EQ(s.detection_quantile(0.5), 7s); // rank 2 of 4
+    EXPECT_EQ(s.detection_quantile(1.0), redial::sim::fleet_stats::never);
+    EXPECT_EQ(s.detection_time(0), 3s);
+    EXPECT_EQ(s.detection_time(2), -1ns);
+    // A resumed session is back without reconnecting.
+    s.on_resumed(2, redial::sim::resumed_event{time_point{40s}});
+    s.on_resumed(3, redial::sim::resumed_event{time_point{30s}}); // before `since`
+    EXPECT_EQ(s.reconnected(), 1U);
+    EXPECT_EQ(s.reconnect_time(2), 0s);
+    EXPECT_EQ(s.connects(), 0U);
+}
+
 TEST(FleetStats, CountsFailuresAndGiveUps) {
     redial::sim::fleet_stats s(2);
     const redial::failure refused{make_error_code(redial::sim::errc::refused)};

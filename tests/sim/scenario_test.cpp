@@ -58,8 +58,30 @@ TEST(SimScenario, BadOptionsNameTheKeyAndValue) {
     o.servers[0].schedule = {{0s, sim::server_mode::occ}};
     expect_key(o, "sim.start-connected", "true");
     o = {};
-    o.servers[0].schedule = {{0s, static_cast<sim::server_mode>(7)}};
-    expect_key(o, "sim.servers[0].schedule[0].mode", "7");
+    o.servers[0].schedule = {{0s, static_cast<sim::server_mode>(10)}};
+    expect_key(o, "sim.servers[0].schedule[0].mode", "10");
+    o = {};
+    o.servers[0].schedule = {{0s, sim::server_mode::silent_after, -1s}};
+    expect_key(o, "sim.servers[0].schedule[0].session-life", "-1s");
+    o = {};
+    o.start_connected = true;
+    o.servers[0].schedule = {{0s, sim::server_mode::blackhole}};
+    expect_key(o, "sim.start-connected", "true");
+    o = {};
+    o.servers[0].talk_every = -1s;
+    expect_key(o, "sim.servers[0].talk-every", "-1s");
+    o = {};
+    o.servers[0].ping_rtt_jitter = -1ms;
+    expect_key(o, "sim.servers[0].ping-rtt-jitter", "-1ms");
+    o = {};
+    o.liveness = {sim::liveness_mode::idle, 0s, 10s, 10s};
+    expect_key(o, "sim.liveness.idle-timeout", "0s");
+    o = {};
+    o.liveness = {sim::liveness_mode::heartbeat, 20s, 10s, 0s};
+    expect_key(o, "sim.liveness.ping-timeout", "0s");
+    o = {};
+    o.liveness.mode = static_cast<sim::liveness_mode>(3);
+    expect_key(o, "sim.liveness.mode", "3");
 }
 
 TEST(SimScenario, DefaultsAreValidAndAValidScenarioPasses) {
@@ -73,12 +95,22 @@ TEST(SimScenario, DefaultsAreValidAndAValidScenarioPasses) {
     o.chaos.max_drift = 0.5;
     o.chaos.partition_mean_interval = 1min;
     EXPECT_NO_THROW(sim::validate_scenario(o));
+    // Silent servers: accept-then-hang (a session life of zero) and a hung server at the start.
+    o.servers[0].schedule = {{0s, sim::server_mode::silent_after, 0s}};
+    EXPECT_NO_THROW(sim::validate_scenario(o));
+    o.servers[0].schedule = {{0s, sim::server_mode::silent}, {5s, sim::server_mode::up}};
+    o.liveness = {sim::liveness_mode::heartbeat, 20s, 1s, 1s};
+    EXPECT_NO_THROW(sim::validate_scenario(o));
 }
 
 TEST(SimScenario, ModesHaveNames) {
     EXPECT_EQ(sim::to_string(sim::server_mode::reset_after), "reset_after");
     EXPECT_EQ(sim::to_string(sim::server_mode::contended), "contended");
     EXPECT_EQ(sim::to_string(sim::server_mode::occ), "occ");
+    EXPECT_EQ(sim::to_string(sim::server_mode::silent), "silent");
+    EXPECT_EQ(sim::to_string(sim::server_mode::blackhole), "blackhole");
+    EXPECT_EQ(sim::to_string(sim::server_mode::silent_after), "silent_after");
+    EXPECT_EQ(sim::to_string(sim::liveness_mode::heartbeat), "heartbeat");
 }
 
 } // namespace

@@ -15,12 +15,13 @@ TEST(SimError, MessagesAreTheGiveUpErrorsEndings) {
     EXPECT_EQ(sim::sim_error{sim::errc::refused}.message(), "connection refused");
     EXPECT_EQ(sim::sim_error{sim::errc::conflict}.message(), "conflicting write");
     EXPECT_EQ(sim::sim_error{}.message(), "no error");
+    EXPECT_EQ(sim::sim_error{sim::errc::no_data}.message(), "no data received in time");
     static_assert(sizeof(sim::sim_error) == 1); // a machine per client keeps one
     static_assert(sim::sim_error{sim::errc::reset} == sim::sim_error{sim::errc::reset});
 }
 
 TEST(SimError, ErrcIsAnErrorCodeWithTheSameMessages) {
-    for (int v = 0; v <= static_cast<int>(sim::errc::fault); ++v) {
+    for (int v = 0; v <= static_cast<int>(sim::errc::no_data); ++v) {
         const auto e = static_cast<sim::errc>(v);
         const std::error_code code = e; // is_error_code_enum: make_error_code by ADL
         EXPECT_EQ(code.value(), v);

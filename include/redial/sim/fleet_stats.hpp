@@ -16,7 +16,9 @@
 namespace redial::sim {
 
 /// A probe for herd experiments: attempts per time bin, and when each client first connected
-/// (or, contended or occ, succeeded) at or after a reference time, e.g. the end of an outage.
+/// (or, contended or occ, succeeded; or its hung session resumed) at or after a reference time,
+/// e.g. the end of an outage. With detect_from(t), also when each client's liveness policy first
+/// found its session dead at or after t (a silent outage's start), and the timeouts before it.
 class fleet_stats {
 public:
     /// `since`: reconnect times are measured from it, and connects before it are not counted
@@ -48,9 +50,36 @@ public:
             ++reconnected_;
         }
     }
+    /// A session a silent phase hung receives again: the client is back without reconnecting.
+    void on_resumed(std::uint32_t id, const resumed_event& e) {
+        if (e.at >= since_ && first_[id] < 0) {
+            first_[id] = (e.at - since_).count();
+            ++reconnected_;
+        }
+    }
     void on_connect_failed(std::uint32_t, const connect_failed_event&) { ++failures_; }
+    void on_ping(std::uint32_t, const ping_event&) { ++pings_; }
+    void on_liveness_timeout(std::uint32_t id, const liveness_timeout_event& e) {
+        ++timeouts_;
+        if (detected_.empty()) {
+            return;
+        }
+        if (e.at < detect_since_) {
+            ++early_timeouts_;
+        } else if (detected_[id] < 0) {
+            detected_[id] = (e.at - detect_since_).count();
+            ++detected_count_;
+        }
+    }
     /// The world calls this a few events ahead of client `id`'s next event.
     void prefetch(std::uint32_t id) const noexcept { detail::prefetch(first_.data() + id); }
+
+    /// Also record, per client, its first liveness timeout at or after `t` (8 bytes a client).
+    fleet_stats& detect_from(time_point t) {
+        detect_since_ = t;
+        detected_.assign(first_.size(), -1);
+        return *this;
+    }
     void on_give_up(std::uint32_t, const give_up_event&) { ++gave_up_; }
 
     [[nodiscard]] std::uint64_t attempts() const noexcept { return attempts_; }
@@ -61,6 +90,15 @@ public:
     [[nodiscard]] std::uint64_t connects() const noexcept { return connects_; }
     [[nodiscard]] std::uint64_t failures() const noexcept { return failures_; }
     [[nodiscard]] std::uint64_t gave_up() const noexcept { return gave_up_; }
+    [[nodiscard]] std::uint64_t pings() const noexcept { return pings_; }
+    /// Sessions a liveness policy ended, and (with detect_from) those it ended before then:
+    /// on a healthy link, false positives.
+    [[nodiscard]] std::uint64_t liveness_timeouts() const noexcept { return timeouts_; }
+    [[nodiscard]] std::uint64_t timeouts_before_detection() const noexcept {
+        return early_timeouts_;
+    }
+    /// Clients with a liveness timeout at or after detect_from's time.
+    [[nodiscard]] std::uint64_t detected() const noexcept { return detected_count_; }
     /// Clients that connected at or after `since`.
     [[nodiscard]] std::uint64_t reconnected() const noexcept { return reconnected_; }
     [[nodiscard]] std::chrono::nanoseconds bin() const noexcept { return bin_; }
@@ -89,16 +127,17 @@ public:
     /// reconnect, so q = 1 (the maximum) is `never` as soon as one client is not back; zero
     /// for a fleet of no clients.
     [[nodiscard]] std::chrono::nanoseconds reconnect_quantile(double q) const {
-        if (!(q >= 0.0 && q <= 1.0)) {
-            throw std::invalid_argument("redial::sim::fleet_stats: a quantile is between 0 and 1");
-        }
-        if (first_.empty()) {
-            return std::chrono::nanoseconds{0};
-        }
-        sort_times();
-        const auto rank = std::max<std::size_t>(
-            1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(first_.size()))));
-        return rank <= sorted_.size() ? std::chrono::nanoseconds{sorted_[rank - 1]} : never;
+        return quantile(q, first_, reconnected_, sorted_);
+    }
+    /// The same over detection times (from detect_from's time; `never` for a client whose
+    /// session was never found dead). Zero without detect_from.
+    [[nodiscard]] std::chrono::nanoseconds detection_quantile(double q) const {
+        return quantile(q, detected_, detected_count_, sorted_detected_);
+    }
+    /// When client `id`'s liveness policy first found its session dead at or after detect_from's
+    /// time, from then; negative if never.
+    [[nodiscard]] std::chrono::nanoseconds detection_time(std::uint32_t id) const {
+        return std::chrono::nanoseconds{detected_.at(id)};
     }
     /// When client `id` first connected at or after `since`, from `since`; negative if never.
     [[nodiscard]] std::chrono::nanoseconds reconnect_time(std::uint32_t id) const {
@@ -106,18 +145,29 @@ public:
     }
 
 private:
-    void sort_times() const {
-        if (sorted_.size() == reconnected_) {
-            return;
+    // Nearest rank over every client of `times` (negative: never), sorted once into `sorted`.
+    static std::chrono::nanoseconds quantile(double q, const std::vector<std::int64_t>& times,
+                                             std::uint64_t count,
+                                             std::vector<std::int64_t>& sorted) {
+        if (!(q >= 0.0 && q <= 1.0)) {
+            throw std::invalid_argument("redial::sim::fleet_stats: a quantile is between 0 and 1");
         }
-        sorted_.clear();
-        sorted_.reserve(reconnected_);
-        for (const std::int64_t t : first_) {
-            if (t >= 0) {
-                sorted_.push_back(t);
+        if (times.empty()) {
+            return std::chrono::nanoseconds{0};
+        }
+        if (sorted.size() != count) {
+            sorted.clear();
+            sorted.reserve(count);
+            for (const std::int64_t t : times) {
+                if (t >= 0) {
+                    sorted.push_back(t);
+                }
             }
+            std::sort(sorted.begin(), sorted.end());
         }
-        std::sort(sorted_.begin(), sorted_.end());
+        const auto rank = std::max<std::size_t>(
+            1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(times.size()))));
+        return rank <= sorted.size() ? std::chrono::nanoseconds{sorted[rank - 1]} : never;
     }
 
     time_point since_;
@@ -125,12 +175,19 @@ private:
     std::vector<std::int64_t> first_;
     std::vector<std::uint32_t> bins_;
     mutable std::vector<std::int64_t> sorted_;
+    time_point detect_since_{};
+    std::vector<std::int64_t> detected_; // empty without detect_from
+    mutable std::vector<std::int64_t> sorted_detected_;
     std::uint64_t attempts_ = 0;
     std::uint64_t connects_ = 0;
     std::uint64_t failures_ = 0;
     std::uint64_t gave_up_ = 0;
     std::uint64_t reconnected_ = 0;
     std::uint64_t beyond_ = 0;
+    std::uint64_t pings_ = 0;
+    std::uint64_t timeouts_ = 0;
+    std::uint64_t early_timeouts_ = 0;
+    std::uint64_t detected_count_ = 0;
 };
 
 } // namespace redial::sim

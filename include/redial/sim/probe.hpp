@@ -18,10 +18,17 @@ struct done_event {
     time_point at;
 };
 
+/// A session that a `silent` phase had hung receives again: the phase ended (SIGCONT) and the
+/// client had not given up on it. Simulation only.
+struct resumed_event {
+    time_point at;
+};
+
 /// A probe sees what the clients do, in world time. Every hook is optional and takes the
 /// client's number and the observers' event: `on_attempt(std::uint32_t client, const
 /// attempt_event&)`, and likewise on_connected, on_connect_failed, on_disconnected, on_backoff,
-/// on_give_up, on_stopped, plus on_done (done_event) and `prefetch(std::uint32_t client)`,
+/// on_give_up, on_stopped, on_ping, on_liveness_timeout, plus on_done (done_event), on_resumed
+/// (resumed_event) and `prefetch(std::uint32_t client)`,
 /// called a few events before the client's next one. A missing hook costs nothing: the world
 /// builds an event only for a probe that has its hook. This probe has none.
 struct null_probe {};
@@ -48,7 +55,16 @@ template <class P>
 concept hears_stopped =
     requires(P& p, std::uint32_t c, const stopped_event& e) { p.on_stopped(c, e); };
 template <class P>
+concept hears_ping = requires(P& p, std::uint32_t c, const ping_event& e) { p.on_ping(c, e); };
+template <class P>
+concept hears_liveness_timeout = requires(P& p, std::uint32_t c, const liveness_timeout_event& e) {
+    p.on_liveness_timeout(c, e);
+};
+template <class P>
 concept hears_done = requires(P& p, std::uint32_t c, const done_event& e) { p.on_done(c, e); };
+template <class P>
+concept hears_resumed =
+    requires(P& p, std::uint32_t c, const resumed_event& e) { p.on_resumed(c, e); };
 template <class P>
 concept prefetches = requires(P& p, std::uint32_t c) { p.prefetch(c); };
 
@@ -70,16 +86,20 @@ inline void prefetch(const void* p) noexcept {
 // not an overload set or a template) must take the world's arguments.
 template <class P>
 constexpr bool hooks_take_events() {
-    return (!requires { &P::on_attempt; } || hears_attempt<P>)&&(!requires {
-        &P::on_connected;
-    } || hears_connected<P>)&&(!requires { &P::on_connect_failed; } ||
-                               hears_connect_failed<P>)&&(!requires {
-        &P::on_disconnected;
-    } || hears_disconnected<P>)&&(!requires { &P::on_backoff; } || hears_backoff<P>)&&(!requires {
-        &P::on_give_up;
-    } || hears_give_up<P>)&&(!requires { &P::on_stopped; } || hears_stopped<P>)&&(!requires {
-        &P::on_done;
-    } || hears_done<P>)&&!requires { &P::on_session_end; };
+    constexpr bool attempt = !requires { &P::on_attempt; } || hears_attempt<P>;
+    constexpr bool connected = !requires { &P::on_connected; } || hears_connected<P>;
+    constexpr bool failed = !requires { &P::on_connect_failed; } || hears_connect_failed<P>;
+    constexpr bool disconnected = !requires { &P::on_disconnected; } || hears_disconnected<P>;
+    constexpr bool backoff = !requires { &P::on_backoff; } || hears_backoff<P>;
+    constexpr bool give_up = !requires { &P::on_give_up; } || hears_give_up<P>;
+    constexpr bool stopped = !requires { &P::on_stopped; } || hears_stopped<P>;
+    constexpr bool ping = !requires { &P::on_ping; } || hears_ping<P>;
+    constexpr bool timeout = !requires { &P::on_liveness_timeout; } || hears_liveness_timeout<P>;
+    constexpr bool done = !requires { &P::on_done; } || hears_done<P>;
+    constexpr bool resumed = !requires { &P::on_resumed; } || hears_resumed<P>;
+    constexpr bool no_session_end = !requires { &P::on_session_end; };
+    return attempt && connected && failed && disconnected && backoff && give_up && stopped &&
+           ping && timeout && done && resumed && no_session_end;
 }
 } // namespace detail
 

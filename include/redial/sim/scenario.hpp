@@ -33,21 +33,31 @@ enum class server_mode : std::uint8_t {
                  ///< writes it back, each a round trip of two hops drawn from N(hop_mean,
                  ///< hop_stddev); the first write carrying the current version succeeds and
                  ///< finishes the client, later ones fail "conflicting write"
+    // The silent modes: a connection stays open but nothing arrives (see liveness_options).
+    silent,       ///< hung (SIGSTOP): open sessions receive nothing; the kernel still completes
+                  ///< `backlog` handshakes, so connects succeed and are silent, later ones time
+                  ///< out; when the phase ends the sessions still open resume (SIGCONT)
+    blackhole,    ///< gone without a word (a crashed host, a dropped route or NAT mapping): open
+                  ///< sessions receive nothing ever again, connects time out
+    silent_after, ///< accepts, then each session goes silent for good `session_life` after its
+                  ///< connect (0: accept-then-hang)
 };
 
 /// The name of a mode as the tools print it: "up", "down", "refusing", ...
 constexpr std::string_view to_string(server_mode m) noexcept {
-    constexpr std::array<std::string_view, 7> names{
-        "up", "down", "refusing", "reset_after", "hanging", "contended", "occ"};
+    constexpr std::array<std::string_view, 10> names{
+        "up",        "down", "refusing", "reset_after", "hanging",
+        "contended", "occ",  "silent",   "blackhole",   "silent_after"};
     return names[static_cast<std::size_t>(m)];
 }
 
-/// From `at` on (world time), the server behaves as `mode`. A change to any mode but `up`
-/// resets the sessions open on that server (it restarted or died).
+/// From `at` on (world time), the server behaves as `mode`. A change to any mode but `up`,
+/// `silent` and `blackhole` resets the sessions open on that server (it restarted or died);
+/// those three leave them open (silent and blackhole silence them).
 struct phase {
     std::chrono::nanoseconds at{0};
     server_mode mode = server_mode::up;
-    std::chrono::nanoseconds session_life{0}; ///< reset_after only
+    std::chrono::nanoseconds session_life{0}; ///< reset_after and silent_after only
 };
 
 struct server_options {
@@ -62,6 +72,30 @@ struct server_options {
     /// simulator: 10 ms and 2 ms); a draw below zero is redrawn. `latency` is not used.
     std::chrono::nanoseconds hop_mean{std::chrono::milliseconds{10}};
     std::chrono::nanoseconds hop_stddev{std::chrono::milliseconds{2}};
+    /// What a session that is not silent receives, for the clients' liveness policies (traffic
+    /// is modelled, not simulated byte by byte): a byte every `talk_every` (0: the server
+    /// speaks only when pinged), each client's bytes offset by its own fraction of it; and the
+    /// reply to a ping, `ping_rtt` plus a draw from [0, ping_rtt_jitter] after it.
+    std::chrono::nanoseconds talk_every{0};
+    std::chrono::nanoseconds ping_rtt{std::chrono::milliseconds{1}};
+    std::chrono::nanoseconds ping_rtt_jitter{0};
+};
+
+/// How the clients notice a connection that stays open but delivers nothing: not at all, by
+/// redial::idle_timeout, or by redial::heartbeat_monitor (one policy per client, on its clock).
+enum class liveness_mode : std::uint8_t { none, idle, heartbeat };
+
+/// "none", "idle" or "heartbeat" (configuration's names for the policies).
+constexpr std::string_view to_string(liveness_mode m) noexcept {
+    constexpr std::array<std::string_view, 3> names{"none", "idle", "heartbeat"};
+    return names[static_cast<std::size_t>(m)];
+}
+
+struct liveness_options {
+    liveness_mode mode = liveness_mode::none;
+    std::chrono::nanoseconds idle_timeout{std::chrono::seconds{20}};  ///< idle
+    std::chrono::nanoseconds ping_interval{std::chrono::seconds{10}}; ///< heartbeat
+    std::chrono::nanoseconds ping_timeout{std::chrono::seconds{10}};  ///< heartbeat
 };
 
 /// Faults injected at random, all drawn from the world's seed. Zero turns each off.
@@ -105,6 +139,8 @@ struct world_options {
     bool start_connected = false;
     /// Otherwise each client starts at a time drawn uniformly from [0, start_spread).
     std::chrono::nanoseconds start_spread{0};
+    /// The clients' liveness policy (none: a silent session stays open for ever).
+    liveness_options liveness{};
 };
 
 namespace detail {
@@ -138,6 +174,9 @@ inline void validate_scenario(const world_options& o) {
         require_non_negative(key + ".latency", sv.latency);
         require_non_negative(key + ".hop-mean", sv.hop_mean);
         require_non_negative(key + ".hop-stddev", sv.hop_stddev);
+        require_non_negative(key + ".talk-every", sv.talk_every);
+        require_non_negative(key + ".ping-rtt", sv.ping_rtt);
+        require_non_negative(key + ".ping-rtt-jitter", sv.ping_rtt_jitter);
         if (sv.schedule.empty() || sv.schedule.size() > 65535) {
             throw config_error(key + ".schedule", std::to_string(sv.schedule.size()),
                                "must have between 1 and 65535 phases");
@@ -150,12 +189,16 @@ inline void validate_scenario(const world_options& o) {
                 throw config_error(pk + ".at", format_duration(ph.at),
                                    "phases must be in time order");
             }
-            if (static_cast<std::uint8_t>(ph.mode) > static_cast<std::uint8_t>(server_mode::occ)) {
+            if (static_cast<std::uint8_t>(ph.mode) >
+                static_cast<std::uint8_t>(server_mode::silent_after)) {
                 throw config_error(pk + ".mode", std::to_string(static_cast<unsigned>(ph.mode)),
                                    "is not a server_mode");
             }
             if (ph.mode == server_mode::reset_after) {
                 redial::detail::require_positive(pk + ".session-life", ph.session_life);
+            }
+            if (ph.mode == server_mode::silent_after) {
+                require_non_negative(pk + ".session-life", ph.session_life);
             }
         }
     }
@@ -167,7 +210,8 @@ inline void validate_scenario(const world_options& o) {
                     m = ph.mode;
                 }
             }
-            if (m != server_mode::up && m != server_mode::reset_after) {
+            if (m != server_mode::up && m != server_mode::reset_after && m != server_mode::silent &&
+                m != server_mode::silent_after) {
                 throw config_error("sim.start-connected", "true",
                                    "needs every server accepting at time zero (server " +
                                        std::to_string(s) + " starts " + std::string(to_string(m)) +
@@ -191,6 +235,18 @@ inline void validate_scenario(const world_options& o) {
     }
     detail::require_probability("sim.chaos.buggify-arm", c.buggify_arm);
     detail::require_probability("sim.chaos.buggify-fire", c.buggify_fire);
+    const liveness_options& l = o.liveness;
+    if (static_cast<std::uint8_t>(l.mode) > static_cast<std::uint8_t>(liveness_mode::heartbeat)) {
+        throw config_error("sim.liveness.mode", std::to_string(static_cast<unsigned>(l.mode)),
+                           "is not a liveness_mode");
+    }
+    if (l.mode == liveness_mode::idle) {
+        redial::detail::require_positive("sim.liveness.idle-timeout", l.idle_timeout);
+    }
+    if (l.mode == liveness_mode::heartbeat) {
+        redial::detail::require_positive("sim.liveness.ping-interval", l.ping_interval);
+        redial::detail::require_positive("sim.liveness.ping-timeout", l.ping_timeout);
+    }
 }
 
 } // namespace redial::sim

@@ -20,6 +20,7 @@ enum class errc : std::uint8_t {
     conflict,    ///< contended: another attempt overlapped this one; occ: a stale version
     chaos_close, ///< chaos closed a healthy session
     fault,       ///< a fault point fired
+    no_data,     ///< the liveness policy found the session silent (nothing received in time)
 };
 
 /// The Error type of simulated clients' machines: one byte (a machine keeps its last error, and
@@ -48,6 +49,8 @@ struct sim_error {
             return "session closed by chaos";
         case errc::fault:
             return "fault point fired";
+        case errc::no_data:
+            return "no data received in time";
         }
         return "unknown";
     }
@@ -59,7 +62,7 @@ class sim_category_impl final : public std::error_category {
 public:
     const char* name() const noexcept override { return "redial.sim"; }
     std::string message(int ev) const override {
-        if (ev < 0 || ev > static_cast<int>(errc::fault)) {
+        if (ev < 0 || ev > static_cast<int>(errc::no_data)) {
             return "unknown";
         }
         return std::string(sim_error{static_cast<errc>(ev)}.message());

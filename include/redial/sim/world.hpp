@@ -9,6 +9,10 @@
 #include <redial/detail/saturate.hpp>
 #include <redial/error.hpp>
 #include <redial/failure.hpp>
+#include <redial/liveness/concept.hpp>
+#include <redial/liveness/heartbeat.hpp>
+#include <redial/liveness/idle_timeout.hpp>
+#include <redial/liveness/traits.hpp>
 #include <redial/observer/hooks.hpp>
 #include <redial/random.hpp>
 #include <redial/sim/event_queue.hpp>
@@ -119,6 +123,7 @@ public:
         servers_.resize(options_.servers.size());
         bool contended = false;
         bool occ = false;
+        bool silent_after = false;
         for (std::size_t s = 0; s < options_.servers.size(); ++s) {
             const server_options& so = options_.servers[s];
             servers_[s].accept_interval = so.accept_rate > 0 ? 1e9 / so.accept_rate : 0.0;
@@ -131,6 +136,7 @@ public:
                 }
                 contended = contended || so.schedule[p].mode == server_mode::contended;
                 occ = occ || so.schedule[p].mode == server_mode::occ;
+                silent_after = silent_after || so.schedule[p].mode == server_mode::silent_after;
             }
         }
         if (contended) {
@@ -139,6 +145,16 @@ public:
         if (occ) {
             read_version_.resize(options_.clients);
         }
+        const liveness_options& lv = options_.liveness;
+        if (lv.mode == liveness_mode::idle) {
+            idle_.assign(options_.clients, redial::idle_timeout{lv.idle_timeout});
+        } else if (lv.mode == liveness_mode::heartbeat) {
+            beats_.assign(options_.clients,
+                          redial::heartbeat_monitor{lv.ping_interval, lv.ping_timeout});
+        }
+        // A connected client may then have several events pending (a check, a silence, a
+        // session end): its session's end cancels them all. Other worlds keep their traces.
+        end_cancels_ = lv.mode != liveness_mode::none || silent_after;
         clients_.reserve(options_.clients);
         active_ = options_.clients;
         for (std::uint32_t i = 0; i < options_.clients; ++i) {
@@ -228,6 +244,33 @@ public:
     [[nodiscard]] const Probe& probe() const noexcept { return probe_; }
     [[nodiscard]] const world_options& options() const noexcept { return options_; }
 
+    /// Client `id` is connected to a session that delivers nothing (its server is silent, hung
+    /// or blackholed, or its session went silent), whether or not it noticed yet.
+    [[nodiscard]] bool silent(std::uint32_t id) const {
+        const client& c = clients_.at(id);
+        return c.ph == client_phase::connected && c.quiet != hush::live;
+    }
+    /// Clients connected to a silent session (silent(id) for each; walks every client).
+    [[nodiscard]] std::uint64_t silent_sessions() const noexcept {
+        return static_cast<std::uint64_t>(
+            std::count_if(clients_.begin(), clients_.end(), [](const client& c) {
+                return c.ph == client_phase::connected && c.quiet != hush::live;
+            }));
+    }
+    /// Client `id`'s liveness policy's last proof of life, on its clock (time_point{} without a
+    /// policy).
+    [[nodiscard]] time_point last_alive(std::uint32_t id) const {
+        if (!beats_.empty()) {
+            return beats_.at(id).last_alive();
+        }
+        return idle_.empty() ? time_point{} : idle_.at(id).last_alive();
+    }
+    /// The memory a client takes: its state (the machine included) plus its liveness policy.
+    [[nodiscard]] std::size_t bytes_per_client() const noexcept {
+        return sizeof(client) + (beats_.empty() ? 0 : sizeof(redial::heartbeat_monitor)) +
+               (idle_.empty() ? 0 : sizeof(redial::idle_timeout));
+    }
+
 private:
     // Event kinds, in the order they are processed at equal times: world events first, and a
     // contended attempt ends before one that starts at the same instant (half-open intervals).
@@ -247,6 +290,17 @@ private:
         occ_write, // the write reaches the server
         occ_read,  // the read reaches the server
         occ_reply, // the write's outcome reaches the client
+        // A session goes silent before its policy's check at the same instant (which then sees
+        // nothing from that instant on).
+        session_silent, // silent_after: the session stops receiving
+        liveness_check, // the client's liveness policy's check is due
+    };
+
+    // What a connected client's session still delivers.
+    enum class hush : std::uint8_t {
+        live, // the server's talk and ping replies arrive
+        hung, // nothing, until its silent phase ends (SIGCONT)
+        dead, // nothing, for good (blackhole, silent_after)
     };
 
     // The world's bookkeeping first: a stale event reads only the first cache line.
@@ -257,6 +311,7 @@ private:
         std::uint16_t epoch = 0;  // its server's epoch when the attempt in flight began
         client_phase ph = client_phase::idle;
         errc pending = errc::none; // the outcome of the attempt in flight, or the close reason
+        hush quiet = hush::live;   // its session's delivery (in padding: no extra byte)
         float drift = 0;           // its clock runs at (1 + drift) times world time
         Machine m;
     };
@@ -269,6 +324,7 @@ private:
         std::uint64_t overlap_inflight = 0;
         std::uint64_t overlap_starts = 0;
         std::uint64_t version = 0; // occ: the record's version, bumped by each successful write
+        std::uint32_t hung_accepts = 0; // silent: handshakes the kernel completed in the phase
     };
 
     struct overlap_slot {
@@ -341,6 +397,11 @@ private:
             const char* p = reinterpret_cast<const char*>(&clients_[id]);
             for (std::size_t line = 0; line < sizeof(client); line += 64) {
                 detail::prefetch(p + line);
+            }
+            if (!beats_.empty()) {
+                detail::prefetch(&beats_[id]);
+            } else if (!idle_.empty()) {
+                detail::prefetch(&idle_[id]);
             }
             if constexpr (prefetches<Probe>) {
                 probe_.prefetch(id); // a probe with per-client state fetches it too
@@ -433,6 +494,16 @@ private:
             case kind::start:
                 apply(id, c, c.m.start(local_tp(c, now_)));
                 return;
+            case kind::session_silent:
+                silence(id, c, hush::dead);
+                return;
+            case kind::liveness_check:
+                if (!beats_.empty()) {
+                    check(id, c, beats_[id]);
+                } else {
+                    check(id, c, idle_[id]);
+                }
+                return;
             default:
                 return;
             }
@@ -515,7 +586,18 @@ private:
             finish(errc::refused, std::min(latency, timeout));
             return;
         case server_mode::hanging:
+        case server_mode::blackhole:
             finish(errc::timed_out, timeout);
+            return;
+        case server_mode::silent:
+            // The process is stopped, but the kernel completes handshakes into its accept queue
+            // until the queue is full; nothing drains it. Later SYNs are dropped.
+            if (sv.hung_accepts >= so.backlog || latency > timeout) {
+                finish(errc::timed_out, timeout);
+                return;
+            }
+            ++sv.hung_accepts;
+            finish(errc::none, latency);
             return;
         case server_mode::contended: {
             overlap_slot& o = overlap_[id];
@@ -531,6 +613,7 @@ private:
             return;
         case server_mode::up:
         case server_mode::reset_after:
+        case server_mode::silent_after:
             break;
         }
         const chaos_options& ch = options_.chaos;
@@ -595,10 +678,27 @@ private:
     void connected(std::uint32_t id, client& c) {
         c.m.on_connected(local_tp(c, now_));
         c.ph = client_phase::connected;
+        c.quiet = hush::live;
         if constexpr (hears_connected<Probe>) {
             probe_.on_connected(id, connected_event{c.m.attempts(), now()});
         }
         const phase& ph = options_.servers[c.server].schedule[servers_[c.server].phase];
+        if (!beats_.empty()) {
+            start_liveness(id, c, beats_[id]);
+        } else if (!idle_.empty()) {
+            start_liveness(id, c, idle_[id]);
+        }
+        if (ph.mode == server_mode::silent) {
+            c.quiet = hush::hung; // accepted by the kernel; the process sends nothing
+        } else if (ph.mode == server_mode::blackhole) {
+            c.quiet = hush::dead; // the handshake completed just before the path went
+        } else if (ph.mode == server_mode::silent_after) {
+            if (ph.session_life.count() == 0) {
+                c.quiet = hush::dead; // accept-then-hang
+            } else {
+                push_client(later(ph.session_life.count()), kind::session_silent, id, c);
+            }
+        }
         std::int64_t life = std::numeric_limits<std::int64_t>::max();
         errc why = errc::none;
         if (ph.mode == server_mode::reset_after) {
@@ -625,16 +725,178 @@ private:
         }
     }
 
-    void session_ended(std::uint32_t id, client& c, sim_error reason) {
+    // `alive_until`: the session's last proof of life, when a liveness policy ended it; the
+    // machine judges it on the uptime until then.
+    void session_ended(std::uint32_t id, client& c, sim_error reason,
+                       time_point alive_until = time_point::max()) {
+        if (end_cancels_) {
+            ++c.gen; // its pending check, silence or session end is void
+        }
         const time_point local = local_tp(c, now_);
-        const decision d = c.m.on_session_end(local, reason);
+        const time_point until = std::min(alive_until, local);
+        const decision d = c.m.on_session_end(local, reason, until);
         if constexpr (hears_disconnected<Probe>) {
             // The uptime on the client's own clock, the one its stability policy judged.
             const failure f{make_error_code(reason.code)};
-            const std::chrono::nanoseconds up = local - c.m.connected_at();
-            probe_.on_disconnected(id, disconnected_event{f, up, c.m.last_verdict(), up, now()});
+            const time_point connected = c.m.connected_at();
+            probe_.on_disconnected(id, disconnected_event{f, local - connected, c.m.last_verdict(),
+                                                          redial::detail::elapsed(connected, until),
+                                                          now()});
         }
         apply(id, c, d);
+    }
+
+    // --- liveness: traffic is modelled, not simulated byte by byte. A policy keeps only the
+    // newest byte's time, so giving it the newest byte before each check decides exactly as
+    // giving it every byte would: a check event per check the policy asks for is the only cost.
+
+    template <class Policy>
+    void start_liveness(std::uint32_t id, client& c, Policy& p) {
+        const time_point first = p.on_connected(local_tp(c, now_));
+        push_client(world_at(c, first), kind::liveness_check, id, c);
+    }
+
+    // The world time at which the client's clock reads `t` (now, if it already does).
+    std::int64_t world_at(const client& c, time_point t) const noexcept {
+        const std::int64_t from = local(c, now_);
+        const std::int64_t target = t.time_since_epoch().count();
+        return target <= from ? now_
+                              : after_local(c, now_, std::chrono::nanoseconds{target - from});
+    }
+
+    // Where in talk_every client `id`'s bytes fall: the fleet spread evenly over it,
+    // floor(every * id / clients) (in two parts: the product may not fit 64 bits).
+    std::int64_t talk_offset(std::uint32_t id, std::int64_t every) const noexcept {
+        const auto n = static_cast<std::int64_t>(clients_.size());
+        return every / n * id + every % n * id / n;
+    }
+    // How long the reply to a ping sent at `sent` takes, drawn from the seed, the client and the
+    // ping (no state: the same ping always gets the same reply).
+    std::chrono::nanoseconds reply_after(std::uint32_t id, const server_options& so,
+                                         time_point sent) const noexcept {
+        std::chrono::nanoseconds rtt = so.ping_rtt;
+        if (so.ping_rtt_jitter.count() > 0) {
+            const std::uint64_t h =
+                mix(mix(options_.seed ^ 0x9196'0000'0000'0000ULL, id),
+                    static_cast<std::uint64_t>(sent.time_since_epoch().count()));
+            const std::uint64_t span = static_cast<std::uint64_t>(so.ping_rtt_jitter.count()) + 1;
+            rtt = redial::detail::sat_add(
+                rtt, std::chrono::nanoseconds{static_cast<std::int64_t>(h % span)});
+        }
+        return rtt;
+    }
+
+    // Gives the policy the newest byte the session received at or before `limit` (the client's
+    // clock): its server's talk, a byte every talk_every from the client's offset after the
+    // connect, and the reply to the ping in flight.
+    template <class Policy>
+    void feed(std::uint32_t id, const client& c, Policy& p, std::int64_t limit) {
+        using redial::detail::sat_add;
+        using ns = std::chrono::nanoseconds;
+        const server_options& so = options_.servers[c.server];
+        std::int64_t newest = std::numeric_limits<std::int64_t>::min();
+        if (const std::int64_t every = so.talk_every.count(); every > 0) {
+            const std::int64_t first =
+                sat_add(c.m.connected_at().time_since_epoch(), ns{talk_offset(id, every)}).count();
+            if (limit >= first) {
+                newest = first + (limit - first) / every * every;
+            }
+        }
+        if constexpr (liveness_traits<Policy>::has_ping_sent_at) {
+            const time_point sent = p.ping_sent_at();
+            if (sent != time_point::max() && p.last_alive() < sent) {
+                const std::int64_t reply =
+                    sat_add(sent, reply_after(id, so, sent)).time_since_epoch().count();
+                newest = reply <= limit ? std::max(newest, reply) : newest;
+            }
+        }
+        if (newest != std::numeric_limits<std::int64_t>::min()) {
+            p.on_received(time_point{ns{newest}});
+        }
+    }
+
+    // The policy's check is due: it gets what arrived, then decides.
+    template <class Policy>
+    void check(std::uint32_t id, client& c, Policy& p) {
+        const time_point local = local_tp(c, now_);
+        if (c.quiet == hush::live) {
+            feed(id, c, p, local.time_since_epoch().count());
+        }
+        const liveness_decision d = p.on_check(local);
+        note(static_cast<std::uint64_t>(d.what), d.at.time_since_epoch().count());
+        switch (d.what) {
+        case liveness_decision::kind::ping:
+            if constexpr (hears_ping<Probe>) {
+                probe_.on_ping(id,
+                               ping_event{redial::detail::elapsed(p.last_alive(), local), now()});
+            }
+            [[fallthrough]]; // the ping itself is modelled: its reply is reply_after() later
+        case liveness_decision::kind::check:
+            push_client(world_at(c, d.at), kind::liveness_check, id, c);
+            return;
+        case liveness_decision::kind::dead: {
+            if constexpr (hears_liveness_timeout<Probe>) {
+                std::chrono::nanoseconds unanswered{0};
+                if constexpr (liveness_traits<Policy>::has_ping_sent_at) {
+                    if (p.ping_sent_at() != time_point::max()) {
+                        unanswered = redial::detail::elapsed(p.ping_sent_at(), local);
+                    }
+                }
+                probe_.on_liveness_timeout(
+                    id, liveness_timeout_event{redial::detail::elapsed(p.last_alive(), local),
+                                               unanswered, now()});
+            }
+            session_ended(id, c, sim_error{errc::no_data}, p.last_alive());
+            return;
+        }
+        }
+    }
+
+    // The session receives nothing from now on (`hung`: until its silent phase ends); its
+    // policy first gets what arrived before this instant. Dead stays dead.
+    void silence(std::uint32_t id, client& c, hush how) {
+        if (c.quiet == hush::live) {
+            const std::int64_t before = local(c, now_) - 1;
+            if (!beats_.empty()) {
+                feed(id, c, beats_[id], before);
+            } else if (!idle_.empty()) {
+                feed(id, c, idle_[id], before);
+            }
+        }
+        c.quiet = c.quiet == hush::dead ? hush::dead : how;
+    }
+
+    // A hung session's server came back (SIGCONT): what it queued arrives at once, a byte if
+    // it talks or a ping waits for its reply.
+    template <class Policy>
+    void resume_delivery(const client& c, Policy& p) {
+        bool queued = options_.servers[c.server].talk_every.count() > 0;
+        if constexpr (liveness_traits<Policy>::has_ping_sent_at) {
+            queued = queued ||
+                     (p.ping_sent_at() != time_point::max() && p.last_alive() < p.ping_sent_at());
+        }
+        if (queued) {
+            p.on_received(local_tp(c, now_));
+        }
+    }
+
+    void resume(std::uint32_t s) {
+        for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+            client& c = clients_[i];
+            if (c.server != s || c.ph != client_phase::connected || c.quiet != hush::hung) {
+                continue;
+            }
+            c.quiet = hush::live;
+            if (!beats_.empty()) {
+                resume_delivery(c, beats_[i]);
+            } else if (!idle_.empty()) {
+                resume_delivery(c, idle_[i]);
+            }
+            note(i, 0x5e5eULL);
+            if constexpr (hears_resumed<Probe>) {
+                probe_.on_resumed(i, resumed_event{now()});
+            }
+        }
     }
 
     // Ends an open session now (its server changed phase, or a partition cut it).
@@ -734,9 +996,27 @@ private:
 
     void enter_phase(std::uint32_t s, std::uint32_t p) {
         server_state& sv = servers_[s];
+        const server_mode before = options_.servers[s].schedule[sv.phase].mode;
         sv.phase = p;
         const server_mode mode = options_.servers[s].schedule[p].mode;
         if (mode == server_mode::up) {
+            if (before == server_mode::silent) {
+                resume(s); // SIGCONT: the sessions it hung, still open, receive again
+            }
+            return;
+        }
+        if (mode == server_mode::silent || mode == server_mode::blackhole) {
+            // Hung or gone without a word: every open session stays open and goes silent.
+            if (mode == server_mode::silent && before != server_mode::silent) {
+                sv.hung_accepts = 0;
+            }
+            const hush how = mode == server_mode::silent ? hush::hung : hush::dead;
+            for (std::uint32_t i = 0; i < clients_.size(); ++i) {
+                client& c = clients_[i];
+                if (c.server == s && c.ph == client_phase::connected) {
+                    silence(i, c, how);
+                }
+            }
             return;
         }
         // Restarted or gone: every open session on it is reset, in client order.
@@ -790,6 +1070,11 @@ private:
     std::vector<server_state> servers_;
     std::vector<overlap_slot> overlap_;
     std::vector<std::uint64_t> read_version_; // occ: the version each client's read returned
+    // The clients' liveness policies, one per client in the vector of the chosen mode (none:
+    // both empty, no byte per client).
+    std::vector<redial::idle_timeout> idle_;
+    std::vector<redial::heartbeat_monitor> beats_;
+    bool end_cancels_ = false; // a session's end bumps the generation (see the constructor)
     std::vector<std::uint32_t> partitions_;
     std::array<bool, static_cast<std::size_t>(fault_point::count_)> armed_{};
     std::int64_t now_ = 0;     // the time of the last event processed
