@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <system_error>
+#include <vector>
 
 namespace {
 
@@ -84,6 +86,70 @@ TEST_F(ScriptedTransport, AnAcceptedSessionEndsWithItsCloseReasonOrOnClose) {
     clock.advance(0s);
     EXPECT_EQ(closed, asio::error::operation_aborted);
     EXPECT_EQ(t.attempts(), 2u);
+}
+
+} // namespace
+
+namespace {
+
+// A chatty server: a byte every talk period, an answer to each write after its latency, and
+// nothing at all once it goes silent, while the connection stays open.
+TEST_F(ScriptedTransport, AChattyServerTalksAnswersAndGoesSilent) {
+    transport t{clock, io.get_executor(), [](std::size_t) {
+                    return scripted_step::accept_forever()
+                        .talking_every(1s)
+                        .answering_after(300ms)
+                        .going_silent_after(2500ms);
+                }};
+    t.async_connect(on_connect());
+    clock.advance(0s);
+    ASSERT_EQ(result, std::error_code{});
+    std::vector<std::chrono::nanoseconds> bytes;
+    char byte{};
+    std::function<void()> read = [&] {
+        conn.async_read_some(asio::buffer(&byte, 1), [&](std::error_code ec, std::size_t n) {
+            if (!ec && n == 1) {
+                EXPECT_EQ(byte, 'x');
+                bytes.push_back(clock.now().time_since_epoch());
+                read();
+            }
+        });
+    };
+    read();
+    clock.advance(1500ms);
+    std::optional<std::size_t> written;
+    conn.async_write_some(asio::buffer("ping", 4), [&](std::error_code ec, std::size_t n) {
+        EXPECT_FALSE(ec);
+        written = n;
+    });
+    clock.advance(0s);
+    EXPECT_EQ(written, 4u);
+    clock.advance(1h);
+    // Talks at 1 s and 2 s, answers the write at 1.8 s; silent from 2.5 s on (3 s never comes).
+    const std::vector<std::chrono::nanoseconds> expected{1s, 1800ms, 2s};
+    EXPECT_EQ(bytes, expected);
+    EXPECT_TRUE(conn.is_open());
+    // A write after the server went silent gets no answer.
+    conn.async_write_some(asio::buffer("ping", 4), [](std::error_code, std::size_t) {});
+    clock.advance(1h);
+    EXPECT_EQ(bytes, expected);
+    conn.close();
+    clock.advance(0s);
+}
+
+// Closing or destroying a chatty connection completes its pending read with operation_aborted.
+TEST_F(ScriptedTransport, AChattyConnectionAbortsItsReadOnCloseAndDestruction) {
+    transport t{clock, io.get_executor(),
+                [](std::size_t) { return scripted_step::accept_forever().answering_after(1s); }};
+    t.async_connect(on_connect());
+    clock.advance(0s);
+    char byte{};
+    std::optional<std::error_code> first;
+    conn.async_read_some(asio::buffer(&byte, 1),
+                         [&](std::error_code ec, std::size_t) { first = ec; });
+    conn = transport::connection{}; // destroyed
+    clock.advance(0s);
+    EXPECT_EQ(first, asio::error::operation_aborted);
 }
 
 } // namespace

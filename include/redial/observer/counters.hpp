@@ -21,6 +21,11 @@ struct counters_observer {
     std::uint64_t flaps = 0;    ///< sessions judged flaps
     std::chrono::nanoseconds downtime{0};
     std::chrono::nanoseconds current_delay{0}; ///< the sleep in progress, or the last one
+    std::uint64_t pings = 0;                   ///< sent by the liveness policy
+    std::uint64_t liveness_timeouts = 0;       ///< sessions a liveness policy found dead
+    /// Summed over sessions that went silent: from their last byte to their end (time the link
+    /// was dead before anyone knew; downtime starts counting only after it).
+    std::chrono::nanoseconds silent_time{0};
     bool connected = false;
 
     void on_attempt(const attempt_event& e) {
@@ -41,10 +46,13 @@ struct counters_observer {
     void on_disconnected(const disconnected_event& e) {
         ++drops;
         flaps += e.verdict == verdict::flap ? 1 : 0;
+        silent_time = detail::sat_add(silent_time, e.uptime - e.alive_for);
         connected = false;
         down_since_ = e.at;
     }
     void on_backoff(const backoff_event& e) { current_delay = e.delay; }
+    void on_ping(const ping_event&) { ++pings; }
+    void on_liveness_timeout(const liveness_timeout_event&) { ++liveness_timeouts; }
 
 private:
     std::optional<time_point> down_since_;

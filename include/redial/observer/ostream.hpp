@@ -105,6 +105,9 @@ public:
         detail::line_buffer b;
         fields f = begin(b, e.at, "disconnected");
         f.duration("uptime", e.uptime);
+        if (e.alive_for != e.uptime) { // ended silent: the verdict judged the time until then
+            f.duration("alive_for", e.alive_for);
+        }
         f.word("verdict", e.verdict == verdict::stable ? "stable" : "flap");
         f.text("reason", e.reason);
         end(b);
@@ -119,6 +122,20 @@ public:
     void on_give_up(const give_up_event& e) {
         detail::line_buffer b;
         begin(b, e.at, "give_up").text("error", e.error);
+        end(b);
+    }
+    void on_ping(const ping_event& e) {
+        detail::line_buffer b;
+        begin(b, e.at, "ping").duration("idle_for", e.idle_for);
+        end(b);
+    }
+    void on_liveness_timeout(const liveness_timeout_event& e) {
+        detail::line_buffer b;
+        fields f = begin(b, e.at, "liveness_timeout");
+        f.duration("silent_for", e.silent_for);
+        if (e.ping_unanswered_for.count() > 0) {
+            f.duration("ping_unanswered_for", e.ping_unanswered_for);
+        }
         end(b);
     }
     void on_stopped(const stopped_event& e) {
