@@ -8,6 +8,12 @@
 //   pq_loop          the textbook loop: a std::priority_queue of 1,000,000 timed events, pop the
 //                    earliest and push one a random 0-2 s later (5 pops per event queued); no
 //                    clients at all
+//   fleet_silent     liveness at scale (issue 14): the clients (started over 10 s) run
+//                    heartbeat 5s / 2s against a server that answers pings after 20-120 ms;
+//                    at 60 s the path is blackholed (sessions stay open, nothing arrives). Run
+//                    until 60 s + interval + timeout: every client must have found its session
+//                    dead by then (exit 1 otherwise); prints the detection times' distribution
+//                    and the bytes a client takes with each liveness setting
 //
 // Events per second of each (min / median / max over the repetitions), then the ratios: the
 // like-for-like one is fleet_wheel against fleet_heap (the same world, the same events); the
@@ -18,6 +24,7 @@
 
 #include <redial/backoff/exponential.hpp>
 #include <redial/backoff/jitter.hpp>
+#include <redial/sim/fleet_stats.hpp>
 #include <redial/sim/world.hpp>
 
 #include "report.hpp"
@@ -119,6 +126,65 @@ void pq_loop(benchmark::State& state) {
     events_per_s["pq_loop"].push_back(static_cast<double>(done) / seconds);
 }
 
+// fleet_silent's outcome, for the table after the run.
+struct silent_outcome {
+    std::uint64_t clients = 0, detected = 0, early = 0, events = 0;
+    std::chrono::nanoseconds p0{}, p50{}, p99{}, max{};
+    std::size_t bytes_none = 0, bytes_idle = 0, bytes_heartbeat = 0;
+    double seconds = 0;
+};
+silent_outcome silent_result;
+constexpr auto silent_at = 60s;
+constexpr auto ping_interval = 5s;
+constexpr auto ping_timeout = 2s;
+
+sim::world_options silent_outage(sim::liveness_mode mode) {
+    sim::world_options o;
+    o.clients = clients;
+    o.start_spread = 10s;
+    o.servers[0].schedule = {{0s, sim::server_mode::up}, {silent_at, sim::server_mode::blackhole}};
+    o.servers[0].ping_rtt = 20ms;
+    o.servers[0].ping_rtt_jitter = 100ms;
+    o.liveness = {mode, ping_interval + ping_timeout, ping_interval, ping_timeout};
+    return o;
+}
+
+void fleet_silent(benchmark::State& state) {
+    const auto make =
+        sim::identical_clients(policy{redial::exponential_backoff{}, redial::full_jitter(), 1});
+    for (auto _ : state) {
+        sim::fleet_stats stats(clients);
+        stats.detect_from(redial::time_point{silent_at});
+        sim::world<policy, redial::uptime_threshold, sim::fleet_stats> w(
+            silent_outage(sim::liveness_mode::heartbeat), make, std::move(stats));
+        const auto t0 = std::chrono::steady_clock::now();
+        w.run_until(redial::time_point{silent_at + ping_interval + ping_timeout});
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        state.SetIterationTime(s);
+        const sim::fleet_stats& f = w.probe();
+        silent_result.clients = clients;
+        silent_result.detected = f.detected();
+        silent_result.early = f.timeouts_before_detection();
+        silent_result.events = w.events() + w.stale_events();
+        silent_result.p0 = f.detection_quantile(0.0);
+        silent_result.p50 = f.detection_quantile(0.5);
+        silent_result.p99 = f.detection_quantile(0.99);
+        silent_result.max = f.detection_quantile(1.0);
+        silent_result.bytes_heartbeat = w.bytes_per_client();
+        silent_result.seconds = s;
+        state.counters["events_per_s"] = static_cast<double>(silent_result.events) / s;
+    }
+    // A client's bytes do not depend on the fleet's size: a world of one says.
+    auto bytes = [&](sim::liveness_mode mode) {
+        sim::world_options o = silent_outage(mode);
+        o.clients = 1;
+        return sim::world<policy, redial::uptime_threshold>(o, make).bytes_per_client();
+    };
+    silent_result.bytes_none = bytes(sim::liveness_mode::none);
+    silent_result.bytes_idle = bytes(sim::liveness_mode::idle);
+}
+
 struct spread {
     double min, median, max;
 };
@@ -165,6 +231,10 @@ int main(int argc, char** argv) {
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
+    benchmark::RegisterBenchmark("fleet_silent", fleet_silent)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(1);
     benchmark::Initialize(&n, rest.data());
     if (benchmark::ReportUnrecognizedArguments(n, rest.data())) {
         return 1;
@@ -173,6 +243,27 @@ int main(int argc, char** argv) {
     benchmark::Shutdown();
 
     std::fflush(stdout);
+    bool ok = true;
+    if (silent_result.clients != 0) {
+        auto s = [](std::chrono::nanoseconds d) {
+            return std::chrono::duration<double>(d).count();
+        };
+        const auto bound = ping_interval + ping_timeout;
+        ok = silent_result.detected == silent_result.clients && silent_result.max <= bound &&
+             silent_result.early == 0;
+        std::fprintf(tables,
+                     "\n%llu clients behind a blackhole at 60 s, heartbeat 5s / 2s: %llu found "
+                     "dead within %.0f s (%s), %llu false timeouts before;\n  detection s after "
+                     "the outage began: min %.9f, p50 %.9f, p99 %.9f, max %.9f;\n  %.1f M events "
+                     "in %.2f s; bytes per client: %zu without liveness, %zu idle, %zu heartbeat\n",
+                     static_cast<unsigned long long>(silent_result.clients),
+                     static_cast<unsigned long long>(silent_result.detected), s(bound),
+                     ok ? "all" : "NOT ALL", static_cast<unsigned long long>(silent_result.early),
+                     s(silent_result.p0), s(silent_result.p50), s(silent_result.p99),
+                     s(silent_result.max), static_cast<double>(silent_result.events) / 1e6,
+                     silent_result.seconds, silent_result.bytes_none, silent_result.bytes_idle,
+                     silent_result.bytes_heartbeat);
+    }
     std::fprintf(tables,
                  "\n%u clients, full jitter, outage of 30 s; million events per second, "
                  "min / median / max of %zu repetition(s)\n",
@@ -209,5 +300,5 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    return 0;
+    return ok ? 0 : 1;
 }
