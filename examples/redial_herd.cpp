@@ -6,6 +6,7 @@
 //   redial-herd --clients 1000000 --policy full,decorrelated --svg herd.svg
 //   redial-herd --scenario occ --base 10ms --cap 2s  (AWS's optimistic-concurrency model)
 //   redial-herd --scenario contention --clients 100 --json
+//   redial-herd --scenario silent --down-mode blackhole   (a hung server; who notices, when)
 
 #include <redial/backoff/exponential.hpp>
 #include <redial/backoff/jitter.hpp>
@@ -88,8 +89,17 @@ struct herd_options {
     ns hop_stddev = 2ms;
     // outage and contention
     ns latency = 1ms;
-    // outage
+    // outage and silent
     ns connect_timeout = 10s;
+    // silent: the liveness policies compared, and what a live server sends
+    std::vector<sim::liveness_mode> livenesses{sim::liveness_mode::none, sim::liveness_mode::idle,
+                                               sim::liveness_mode::heartbeat};
+    ns idle_timeout = redial::detail::default_idle_timeout;
+    ns ping_interval = redial::detail::default_ping_interval;
+    ns ping_timeout = redial::detail::default_ping_timeout;
+    ns talk_every{0};
+    ns ping_rtt = 1ms;
+    ns ping_rtt_jitter{0};
     // all
     ns bin = 100ms;
     ns until = 24h; // virtual time limit
@@ -99,7 +109,9 @@ struct herd_options {
 };
 
 struct result {
-    std::string policy;
+    std::string policy; // silent: "liveness/policy"
+    std::string liveness;
+    std::string backoff;
     std::uint64_t attempts = 0;
     double peak = 0;
     ns p50{0}, p99{0}, max{0}; // fleet_stats::never when that client was not back
@@ -108,6 +120,12 @@ struct result {
     std::uint64_t events = 0;
     double wall_s = 0;
     std::vector<std::uint32_t> bins;
+    // silent
+    std::uint64_t pings = 0;
+    std::uint64_t false_timeouts = 0; // liveness timeouts before the outage began
+    ns detect_p50{0}, detect_p99{0}, detect_max{0};
+    std::uint64_t detected = 0;
+    std::uint64_t stuck = 0; // connected to a silent session when the run ended
 };
 
 // One line whatever the input: control characters and bytes that are not UTF-8 in a value
@@ -124,28 +142,46 @@ void print_help() {
         "Simulates a fleet of reconnecting clients once per backoff policy and prints, per\n"
         "policy, attempts, the peak attempt rate and the time until every client was back.\n\n"
         "  --scenario S         outage (default): all connected, the server goes down, then\n"
-        "                       comes back with a capacity; occ: each client makes one write\n"
-        "                       of a shared record by optimistic concurrency (read the version,\n"
-        "                       write it back; the first write with the current version wins:\n"
-        "                       AWS's model); contention: each client makes one write that\n"
-        "                       succeeds only if no other attempt overlaps it\n"
-        "  --clients N          fleet size (default 100000 for outage, 100 otherwise)\n"
-        "  --policy LIST        comma-separated, from: %s (default all);\n"
-        "                       full, equal and grpc are exponential with that jitter\n"
+        "                       comes back with a capacity; silent: the same, but the server\n"
+        "                       stops responding without closing, once per liveness policy;\n"
+        "                       occ: each client makes one write of a shared record by\n"
+        "                       optimistic concurrency (read the version, write it back; the\n"
+        "                       first write with the current version wins: AWS's model);\n"
+        "                       contention: each client makes one write that succeeds only if\n"
+        "                       no other attempt overlaps it\n"
+        "  --clients N          fleet size (default 100000 for outage and silent, 100 otherwise)\n"
+        "  --policy LIST        comma-separated, from: %s (default all;\n"
+        "                       full for silent); full, equal and grpc are exponential with\n"
+        "                       that jitter\n"
         "  --seed N             the run's seed (default 1); the same seed, the same run\n"
         "  --base DUR           initial delay (1s)      --cap DUR      largest delay (30s)\n"
         "  --multiplier X       growth (2; grpc uses 1.6)\n"
         "  --timeout DUR        give-up timeout (0 = never, the default)\n"
-        "  --down-at DUR        outage: when the server goes down (10s)\n"
-        "  --outage DUR         outage: how long it stays down (30s)\n"
-        "  --down-mode M        outage: refusing (default), down (unreachable) or hanging\n"
-        "  --capacity N         outage: accepts per second once back (50000; 0 = unlimited)\n"
-        "  --backlog N          outage: connects queued beyond the accept rate (4096)\n"
-        "  --latency DUR        outage: connect round trip; contention: how long a write\n"
-        "                       holds the record (1ms)\n"
+        "  --down-at DUR        outage, silent: when the server goes down (10s)\n"
+        "  --outage DUR         outage, silent: how long it stays down (30s)\n"
+        "  --down-mode M        outage: refusing (default), down (unreachable) or hanging;\n"
+        "                       silent: silent (default: the process is stopped, its kernel\n"
+        "                       still accepts into the backlog, open sessions resume when it\n"
+        "                       is back) or blackhole (a crashed host or dropped route: open\n"
+        "                       sessions never resume, connects time out)\n"
+        "  --capacity N         outage, silent: accepts per second once back (50000; 0 =\n"
+        "                       unlimited)\n"
+        "  --backlog N          outage, silent: connects queued beyond the accept rate (4096)\n"
+        "  --latency DUR        outage, silent: connect round trip; contention: how long a\n"
+        "                       write holds the record (1ms)\n"
         "  --hop-mean DUR       occ: mean of each one-way network hop (10ms)\n"
         "  --hop-stddev DUR     occ: its standard deviation (2ms); draws below 0 are redrawn\n"
-        "  --connect-timeout DUR  outage: how long a connect may take (10s)\n"
+        "  --connect-timeout DUR  outage, silent: how long a connect may take (10s)\n"
+        "  --liveness LIST      silent: comma-separated, from none, idle, heartbeat (default\n"
+        "                       all three)\n"
+        "  --idle-timeout DUR   silent, idle: dead after this long without a byte (20s)\n"
+        "  --ping-interval DUR  silent, heartbeat: ping after this long without a byte (10s)\n"
+        "  --ping-timeout DUR   silent, heartbeat: dead when nothing arrives this long after\n"
+        "                       a ping (10s)\n"
+        "  --talk-every DUR     silent: a live server sends a byte this often (0 = only when\n"
+        "                       pinged, the default)\n"
+        "  --ping-rtt DUR       silent: a live server's reply to a ping takes this long (1ms)\n"
+        "  --ping-rtt-jitter DUR  silent: plus a draw from [0, DUR] per ping (0)\n"
         "  --bin DUR            width of the attempt-rate windows (100ms)\n"
         "  --until DUR          virtual time limit (24h)\n"
         "  --json               print JSON instead of the table\n"
@@ -218,6 +254,12 @@ herd_options parse(int argc, char** argv) {
     std::vector<std::pair<std::string, std::string>> outage_only;
     std::vector<std::pair<std::string, std::string>> occ_only;
     std::vector<std::pair<std::string, std::string>> not_occ;
+    std::vector<std::pair<std::string, std::string>> silent_only;
+    std::pair<std::string, std::string> idle_flag;      // --idle-timeout, when given
+    std::pair<std::string, std::string> heartbeat_flag; // the first ping flag given
+    std::string down_mode_text;
+    std::string liveness_text;
+    bool policy_given = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -259,16 +301,22 @@ herd_options parse(int argc, char** argv) {
         if (key == "latency") {
             not_occ.emplace_back(flag, value);
         }
+        if (key == "liveness" || key == "idle-timeout" || key == "ping-interval" ||
+            key == "ping-timeout" || key == "talk-every" || key == "ping-rtt" ||
+            key == "ping-rtt-jitter") {
+            silent_only.emplace_back(flag, value);
+        }
         if (key == "scenario") {
-            if (value != "outage" && value != "contention" && value != "occ") {
+            if (value != "outage" && value != "silent" && value != "contention" && value != "occ") {
                 usage_error("invalid --scenario \"" + value +
-                            "\": expected outage, occ or contention");
+                            "\": expected outage, silent, occ or contention");
             }
             o.scenario = value;
         } else if (key == "clients") {
             o.clients = static_cast<std::uint32_t>(parse_count(flag, value, 1, 100'000'000));
         } else if (key == "policy") {
             policy_list = value;
+            policy_given = true;
         } else if (key == "seed") {
             o.seed = parse_count(flag, value, 0, ~std::uint64_t{0});
         } else if (key == "base") {
@@ -293,10 +341,53 @@ herd_options parse(int argc, char** argv) {
                 o.down_mode = sim::server_mode::down;
             } else if (value == "hanging") {
                 o.down_mode = sim::server_mode::hanging;
+            } else if (value == "silent") {
+                o.down_mode = sim::server_mode::silent;
+            } else if (value == "blackhole") {
+                o.down_mode = sim::server_mode::blackhole;
             } else {
                 usage_error("invalid --down-mode \"" + value +
-                            "\": expected refusing, down or hanging");
+                            "\": expected refusing, down or hanging (outage), silent or "
+                            "blackhole (silent)");
             }
+            down_mode_text = value;
+        } else if (key == "liveness") {
+            liveness_text = value;
+            o.livenesses.clear();
+            std::string_view rest = value;
+            while (true) {
+                const auto comma = rest.find(',');
+                const std::string_view name = rest.substr(0, comma);
+                const auto* it = std::find(redial::detail::liveness_names.begin(),
+                                           redial::detail::liveness_names.end(), name);
+                if (it == redial::detail::liveness_names.end()) {
+                    usage_error("invalid --liveness \"" + value + "\": " +
+                                (name.empty() ? std::string("an empty name")
+                                              : "unknown \"" + std::string(name) + "\"") +
+                                "; expected a comma-separated list of none, idle and heartbeat");
+                }
+                o.livenesses.push_back(
+                    static_cast<sim::liveness_mode>(it - redial::detail::liveness_names.begin()));
+                if (comma == std::string_view::npos) {
+                    break;
+                }
+                rest.remove_prefix(comma + 1);
+            }
+        } else if (key == "idle-timeout") {
+            o.idle_timeout = parse_positive(flag, value);
+            idle_flag = {flag, value};
+        } else if (key == "ping-interval" || key == "ping-timeout") {
+            (key == "ping-interval" ? o.ping_interval : o.ping_timeout) =
+                parse_positive(flag, value);
+            if (heartbeat_flag.first.empty()) {
+                heartbeat_flag = {flag, value};
+            }
+        } else if (key == "talk-every") {
+            o.talk_every = parse_dur(flag, value);
+        } else if (key == "ping-rtt") {
+            o.ping_rtt = parse_dur(flag, value);
+        } else if (key == "ping-rtt-jitter") {
+            o.ping_rtt_jitter = parse_dur(flag, value);
         } else if (key == "capacity") {
             o.capacity = parse_number(flag, value, 0.0, 1e9);
         } else if (key == "backlog") {
@@ -339,9 +430,37 @@ herd_options parse(int argc, char** argv) {
                         : "invalid --base \"" + base_text + "\": must not exceed --cap (" +
                               cap_text + ")");
     }
-    if (o.scenario != "outage" && !outage_only.empty()) {
+    const bool outage_like = o.scenario == "outage" || o.scenario == "silent";
+    if (!outage_like && !outage_only.empty()) {
         usage_error("invalid " + outage_only.front().first + " \"" + outage_only.front().second +
-                    "\": applies only to --scenario outage");
+                    "\": applies only to --scenario outage or silent");
+    }
+    if (o.scenario != "silent" && !silent_only.empty()) {
+        usage_error("invalid " + silent_only.front().first + " \"" + silent_only.front().second +
+                    "\": applies only to --scenario silent");
+    }
+    const bool silent_mode =
+        o.down_mode == sim::server_mode::silent || o.down_mode == sim::server_mode::blackhole;
+    if (o.scenario == "silent" && down_mode_text.empty()) {
+        o.down_mode = sim::server_mode::silent;
+    } else if (o.scenario == "silent" && !silent_mode) {
+        usage_error("invalid --down-mode \"" + down_mode_text +
+                    "\": --scenario silent takes silent or blackhole");
+    } else if (o.scenario == "outage" && silent_mode) {
+        usage_error("invalid --down-mode \"" + down_mode_text +
+                    "\": applies only to --scenario silent (outage takes refusing, down or "
+                    "hanging)");
+    }
+    auto listed = [&](sim::liveness_mode m) {
+        return std::find(o.livenesses.begin(), o.livenesses.end(), m) != o.livenesses.end();
+    };
+    if (!idle_flag.first.empty() && !listed(sim::liveness_mode::idle)) {
+        usage_error("invalid " + idle_flag.first + " \"" + idle_flag.second +
+                    "\": applies only with idle in --liveness (\"" + liveness_text + "\")");
+    }
+    if (!heartbeat_flag.first.empty() && !listed(sim::liveness_mode::heartbeat)) {
+        usage_error("invalid " + heartbeat_flag.first + " \"" + heartbeat_flag.second +
+                    "\": applies only with heartbeat in --liveness (\"" + liveness_text + "\")");
     }
     if (o.scenario != "occ" && !occ_only.empty()) {
         usage_error("invalid " + occ_only.front().first + " \"" + occ_only.front().second +
@@ -365,7 +484,10 @@ herd_options parse(int argc, char** argv) {
                     redial::format_duration(o.bin) + "), the most the histogram holds");
     }
     if (o.clients == 0) {
-        o.clients = o.scenario == "outage" ? 100'000 : 100;
+        o.clients = outage_like ? 100'000 : 100;
+    }
+    if (o.scenario == "silent" && !policy_given) {
+        policy_list = "full"; // the rows are the liveness policies
     }
     const std::vector<std::string> known = policy_names();
     if (policy_list == "all") {
@@ -393,20 +515,25 @@ herd_options parse(int argc, char** argv) {
     return o;
 }
 
-sim::world_options world_of(const herd_options& h) {
+sim::world_options world_of(const herd_options& h,
+                            sim::liveness_mode live = sim::liveness_mode::none) {
     sim::world_options w;
     w.clients = h.clients;
     w.seed = h.seed;
     w.connect_timeout = h.connect_timeout;
     sim::server_options& s = w.servers[0];
     s.latency = h.latency;
-    if (h.scenario == "outage") {
+    if (h.scenario == "outage" || h.scenario == "silent") {
         w.start_connected = true;
         s.schedule = {{0s, sim::server_mode::up},
                       {h.down_at, h.down_mode},
                       {h.down_at + h.outage, sim::server_mode::up}};
         s.accept_rate = h.capacity;
         s.backlog = h.backlog;
+        s.talk_every = h.talk_every;
+        s.ping_rtt = h.ping_rtt;
+        s.ping_rtt_jitter = h.ping_rtt_jitter;
+        w.liveness = {live, h.idle_timeout, h.ping_interval, h.ping_timeout};
     } else if (h.scenario == "occ") {
         s.schedule = {{0s, sim::server_mode::occ}};
         s.hop_mean = h.hop_mean;
@@ -419,21 +546,32 @@ sim::world_options world_of(const herd_options& h) {
 
 // One policy through the scenario: the world runs in slices of virtual time so a long run can
 // report progress.
+// A silent run (a liveness policy keeps a check scheduled for every connected client) ends once
+// every client is back or gave up after the server's return.
 template <class Policy>
-result run(const herd_options& h, const std::string& name, const Policy& policy) {
-    const sim::world_options wo = world_of(h);
-    const redial::time_point since{h.scenario == "outage" ? h.down_at + h.outage : 0s};
+result run(const herd_options& h, sim::liveness_mode live, const std::string& name,
+           const Policy& policy) {
+    const sim::world_options wo = world_of(h, live);
+    const bool outage_like = h.scenario == "outage" || h.scenario == "silent";
+    const redial::time_point since{outage_like ? h.down_at + h.outage : 0s};
     redial::machine_options mo;
     mo.give_up_timeout = h.give_up;
+    sim::fleet_stats stats(h.clients, since, h.bin);
+    if (h.scenario == "silent") {
+        stats.detect_from(redial::time_point{h.down_at});
+    }
     sim::world<Policy, redial::uptime_threshold, sim::fleet_stats> w(
-        wo, sim::identical_clients(policy, redial::uptime_threshold{}, mo),
-        sim::fleet_stats(h.clients, since, h.bin));
+        wo, sim::identical_clients(policy, redial::uptime_threshold{}, mo), std::move(stats));
+    auto all_back = [&] {
+        return h.scenario == "silent" && w.now() >= since &&
+               w.probe().reconnected() + w.probe().gave_up() >= h.clients;
+    };
     const auto start = std::chrono::steady_clock::now();
     auto last_report = start;
     bool reported = false;
     const bool tty = isatty(STDERR_FILENO) != 0;
     const redial::time_point until{h.until};
-    while (!w.finished() && w.now() < until) {
+    while (!w.finished() && w.now() < until && !all_back()) {
         w.run_until(std::min(until, w.now() + 1s));
         const auto wall = std::chrono::steady_clock::now();
         if (wall - start > 2s && wall - last_report >= 1s) {
@@ -455,6 +593,18 @@ result run(const herd_options& h, const std::string& name, const Policy& policy)
     const sim::fleet_stats& s = w.probe();
     result r;
     r.policy = name;
+    r.backoff = name;
+    if (h.scenario == "silent") {
+        r.liveness = std::string(sim::to_string(live));
+        r.policy = r.liveness + "/" + name;
+        r.pings = s.pings();
+        r.false_timeouts = s.timeouts_before_detection();
+        r.detect_p50 = s.detection_quantile(0.5);
+        r.detect_p99 = s.detection_quantile(0.99);
+        r.detect_max = s.detection_quantile(1.0);
+        r.detected = s.detected();
+        r.stuck = w.silent_sessions();
+    }
     r.attempts = s.attempts();
     r.peak = s.peak_attempts_per_second();
     r.p50 = s.reconnect_quantile(0.5);
@@ -469,21 +619,21 @@ result run(const herd_options& h, const std::string& name, const Policy& policy)
     return r;
 }
 
-result run_policy(const herd_options& h, const std::string& name) {
+result run_policy(const herd_options& h, const std::string& name, sim::liveness_mode live) {
     const redial::exponential_backoff exponential{h.base, h.multiplier, h.cap};
     if (name == "full") {
-        return run(h, name,
+        return run(h, live, name,
                    redial::jittered<redial::exponential_backoff>{exponential, redial::full_jitter(),
                                                                  h.seed});
     }
     if (name == "equal") {
-        return run(h, name,
+        return run(h, live, name,
                    redial::jittered<redial::exponential_backoff>{exponential,
                                                                  redial::equal_jitter(), h.seed});
     }
     if (name == "grpc") {
         return run(
-            h, name,
+            h, live, name,
             redial::jittered<redial::exponential_backoff>{
                 redial::exponential_backoff{h.base, 1.6, h.cap}, redial::grpc_jitter(), h.seed});
     }
@@ -495,7 +645,7 @@ result run_policy(const herd_options& h, const std::string& name) {
     o.multiplier = h.multiplier;
     o.max = h.cap;
     o.seed = h.seed;
-    return std::visit([&](const auto& policy) { return run(h, name, policy); },
+    return std::visit([&](const auto& policy) { return run(h, live, name, policy); },
                       redial::builtin_backoffs::make(o));
 }
 
@@ -523,7 +673,60 @@ std::string json_seconds(ns d) {
     return text;
 }
 
+// The silent scenario's table: per liveness policy (and backoff), when the fleet noticed, then
+// how it came back.
+void print_silent_table(const herd_options& h, const std::vector<result>& results) {
+    const std::string talk = h.talk_every.count() > 0
+                                 ? "sends a byte every " + redial::format_duration(h.talk_every)
+                                 : std::string("speaks only when pinged");
+    std::printf("silent: %u clients, seed %llu, %s at %s for %s, back with %s accepts/s; a live "
+                "server %s, answers pings after %s",
+                h.clients, static_cast<unsigned long long>(h.seed),
+                h.down_mode == sim::server_mode::silent ? "hung (silent)" : "blackholed",
+                redial::format_duration(h.down_at).c_str(),
+                redial::format_duration(h.outage).c_str(),
+                h.capacity > 0 ? redial::detail::format_number(h.capacity).c_str() : "unlimited",
+                talk.c_str(), redial::format_duration(h.ping_rtt).c_str());
+    if (h.ping_rtt_jitter.count() > 0) {
+        std::printf(" + up to %s", redial::format_duration(h.ping_rtt_jitter).c_str());
+    }
+    std::printf("\nliveness: idle %s; heartbeat %s / %s. Detected: from the outage's start; "
+                "back: from its end\n",
+                redial::format_duration(h.idle_timeout).c_str(),
+                redial::format_duration(h.ping_interval).c_str(),
+                redial::format_duration(h.ping_timeout).c_str());
+    std::printf("%-16s %10s %7s %9s %9s %9s %8s %10s %12s %9s %9s %9s %8s %8s %8s\n", "policy",
+                "pings", "false", "detect50", "detect99", "detectmax", "unnoticed", "attempts",
+                "peak/s", "back50", "back99", "backmax", "not back", "stuck", "wall s");
+    bool never = false;
+    for (const result& r : results) {
+        std::printf(
+            "%-16s %10llu %7llu %9s %9s %9s %8llu %10llu %12.0f %9s %9s %9s %8llu %8llu "
+            "%8.2f\n",
+            r.policy.c_str(), static_cast<unsigned long long>(r.pings),
+            static_cast<unsigned long long>(r.false_timeouts), table_seconds(r.detect_p50).c_str(),
+            table_seconds(r.detect_p99).c_str(), table_seconds(r.detect_max).c_str(),
+            static_cast<unsigned long long>(h.clients - r.detected),
+            static_cast<unsigned long long>(r.attempts), r.peak, table_seconds(r.p50).c_str(),
+            table_seconds(r.p99).c_str(), table_seconds(r.max).c_str(),
+            static_cast<unsigned long long>(h.clients - r.recovered),
+            static_cast<unsigned long long>(r.stuck), r.wall_s);
+        never = never || r.recovered < h.clients || r.detected < h.clients;
+    }
+    std::printf("false: sessions a policy ended before the outage; unnoticed: sessions never found "
+                "dead; stuck: connected to a silent session when the run ended\n");
+    if (never) {
+        std::printf("never: that client's session was not found dead, or it was not back, when "
+                    "the run ended (--until %s, or it gave up)\n",
+                    redial::format_duration(h.until).c_str());
+    }
+}
+
 void print_table(const herd_options& h, const std::vector<result>& results) {
+    if (h.scenario == "silent") {
+        print_silent_table(h, results);
+        return;
+    }
     std::printf("%s: %u clients, seed %llu", h.scenario.c_str(), h.clients,
                 static_cast<unsigned long long>(h.seed));
     if (h.scenario == "outage") {
@@ -572,13 +775,27 @@ void print_json(const herd_options& h, const std::vector<result>& results) {
             "\"peak_attempts_per_s\": %.1f, "
             "\"reconnect_p50_s\": %s, \"reconnect_p99_s\": %s, "
             "\"reconnect_max_s\": %s, \"not_back\": %llu, \"gave_up\": %llu, "
-            "\"events\": %llu, \"wall_s\": %.3f}",
+            "\"events\": %llu, \"wall_s\": %.3f",
             i == 0 ? "" : ", ", r.policy.c_str(), static_cast<unsigned long long>(r.attempts),
             static_cast<double>(r.attempts) / static_cast<double>(h.clients), r.peak,
             json_seconds(r.p50).c_str(), json_seconds(r.p99).c_str(), json_seconds(r.max).c_str(),
             static_cast<unsigned long long>(h.clients - r.recovered),
             static_cast<unsigned long long>(r.gave_up), static_cast<unsigned long long>(r.events),
             r.wall_s);
+        if (h.scenario == "silent") {
+            std::printf(", \"liveness\": \"%s\", \"backoff\": \"%s\", \"pings\": %llu, "
+                        "\"false_timeouts\": %llu, \"detected_p50_s\": %s, "
+                        "\"detected_p99_s\": %s, \"detected_max_s\": %s, \"unnoticed\": %llu, "
+                        "\"stuck\": %llu",
+                        r.liveness.c_str(), r.backoff.c_str(),
+                        static_cast<unsigned long long>(r.pings),
+                        static_cast<unsigned long long>(r.false_timeouts),
+                        json_seconds(r.detect_p50).c_str(), json_seconds(r.detect_p99).c_str(),
+                        json_seconds(r.detect_max).c_str(),
+                        static_cast<unsigned long long>(h.clients - r.detected),
+                        static_cast<unsigned long long>(r.stuck));
+        }
+        std::printf("}");
     }
     std::printf("]}\n");
 }
@@ -665,8 +882,16 @@ int main(int argc, char** argv) {
     std::vector<result> results;
     try {
         sim::validate_scenario(world_of(h)); // names the key of a bad value before any run
-        for (const std::string& p : h.policies) {
-            results.push_back(run_policy(h, p));
+        if (h.scenario == "silent") {
+            for (const sim::liveness_mode live : h.livenesses) {
+                for (const std::string& p : h.policies) {
+                    results.push_back(run_policy(h, p, live));
+                }
+            }
+        } else {
+            for (const std::string& p : h.policies) {
+                results.push_back(run_policy(h, p, sim::liveness_mode::none));
+            }
         }
     } catch (const redial::config_error& e) {
         usage_error(e.what());

@@ -166,6 +166,20 @@ else
     failed=$((failed + 1))
     echo "FAILED herd never: $table $json"
 fi
+# A blackholed server (issue 14): without a liveness policy nobody notices and every client stays
+# "connected" to a dead session; idle 20s and heartbeat 10s/10s all notice within 20 s (here at
+# 10 s: the fleet connected together at 0 and the outage began at 10 s) and all come back.
+table=$("$bin/redial-herd" --scenario silent --down-mode blackhole --clients 2000)
+if grep -qE '^none/full +0 +0 +never +never +never +2000 +0 .* never +2000 +2000 +[0-9.]+$' <<<"$table" &&
+    grep -qE '^idle/full +0 +0 +10\.000 +10\.000 +10\.000 +0 .* 0 +0 +[0-9.]+$' <<<"$table" &&
+    grep -qE '^heartbeat/full +2000 +0 +10\.000 +10\.000 +10\.000 +0 .* 0 +0 +[0-9.]+$' <<<"$table"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED herd silent table: $table"
+fi
+check "herd liveness flag outside silent" 2 'invalid --ping-interval "5s": applies only to --scenario silent' \
+    "$bin/redial-herd" --ping-interval 5s
 rm -f "$svg"
 
 echo "$passed passed, $failed failed"
