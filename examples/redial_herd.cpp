@@ -122,7 +122,7 @@ struct result {
     std::vector<std::uint32_t> bins;
     // silent
     std::uint64_t pings = 0;
-    std::uint64_t false_timeouts = 0; // liveness timeouts before the outage began
+    std::uint64_t false_timeouts = 0; // sessions ended while their server still delivered
     ns detect_p50{0}, detect_p99{0}, detect_max{0};
     std::uint64_t detected = 0;
     std::uint64_t stuck = 0; // connected to a silent session when the run ended
@@ -598,7 +598,7 @@ result run(const herd_options& h, sim::liveness_mode live, const std::string& na
         r.liveness = std::string(sim::to_string(live));
         r.policy = r.liveness + "/" + name;
         r.pings = s.pings();
-        r.false_timeouts = s.timeouts_before_detection();
+        r.false_timeouts = w.false_liveness_timeouts();
         r.detect_p50 = s.detection_quantile(0.5);
         r.detect_p99 = s.detection_quantile(0.99);
         r.detect_max = s.detection_quantile(1.0);
@@ -713,8 +713,8 @@ void print_silent_table(const herd_options& h, const std::vector<result>& result
             static_cast<unsigned long long>(r.stuck), r.wall_s);
         never = never || r.recovered < h.clients || r.detected < h.clients;
     }
-    std::printf("false: sessions a policy ended before the outage; unnoticed: sessions never found "
-                "dead; stuck: connected to a silent session when the run ended\n");
+    std::printf("false: live sessions a policy ended (false positives); unnoticed: sessions never "
+                "found dead; stuck: connected to a silent session when the run ended\n");
     if (never) {
         std::printf("never: that client's session was not found dead, or it was not back, when "
                     "the run ended (--until %s, or it gave up)\n",

@@ -163,6 +163,7 @@ TEST(SimLiveness, AByteAtTheCheckKeepsTheLinkOneLaterDoesNot) {
         if (dies) {
             ASSERT_FALSE(w.probe().timeouts.empty());
             EXPECT_EQ(w.probe().timeouts.front(), (timeout_record{at(3s), 3s, 0s}));
+            EXPECT_EQ(w.false_liveness_timeouts(), w.probe().timeouts.size()); // all live
         } else {
             EXPECT_TRUE(w.probe().timeouts.empty()) << redial::format_duration(talk);
         }
@@ -330,6 +331,7 @@ TEST(SimLiveness, EverySessionBehindASilentOutageIsFoundWithinIntervalPlusTimeou
     EXPECT_EQ(s.detection_quantile(0.5), 4501321023ns);
     EXPECT_EQ(s.detection_quantile(0.99), 6948778029ns);
     EXPECT_EQ(s.detection_quantile(1.0), 6999993053ns);
+    EXPECT_EQ(w.false_liveness_timeouts(), 0U);
 }
 
 template <class Queue>

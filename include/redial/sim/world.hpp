@@ -265,6 +265,9 @@ public:
         }
         return idle_.empty() ? time_point{} : idle_.at(id).last_alive();
     }
+    /// Sessions a liveness policy ended while their server was still delivering (a quiet server
+    /// under an idle timeout, replies later than the ping timeout): false positives.
+    [[nodiscard]] std::uint64_t false_liveness_timeouts() const noexcept { return false_timeouts_; }
     /// The memory a client takes: its state (the machine included) plus its liveness policy.
     [[nodiscard]] std::size_t bytes_per_client() const noexcept {
         return sizeof(client) + (beats_.empty() ? 0 : sizeof(redial::heartbeat_monitor)) +
@@ -846,6 +849,7 @@ private:
                     id, liveness_timeout_event{redial::detail::elapsed(p.last_alive(), local),
                                                unanswered, now()});
             }
+            false_timeouts_ += c.quiet == hush::live ? 1 : 0;
             session_ended(id, c, sim_error{errc::no_data}, p.last_alive());
             return;
         }
@@ -1083,6 +1087,7 @@ private:
     std::uint64_t hash_ = 0x7265'6469'616cULL; // "redial"
     std::uint64_t events_ = 0;
     std::uint64_t stale_ = 0;
+    std::uint64_t false_timeouts_ = 0;
 };
 
 /// A world of identical clients running `Backoff` and `Stability` on the core machine.
