@@ -308,3 +308,31 @@ TEST(Config, DescribeSaysOneAttemptInTheSingular) {
     EXPECT_EQ(redial::describe(o).find("1 attempts"), std::string::npos) << redial::describe(o);
 }
 } // namespace
+
+namespace {
+
+TEST(make_liveness, follows_the_keys_and_their_defaults) {
+    using kind = redial::configured_liveness<>::kind;
+    EXPECT_EQ(redial::make_liveness(redial::options{}).which(), kind::none);
+    const auto idle = redial::make_liveness(redial::options_from_string("idle-timeout=3s"));
+    EXPECT_EQ(idle.which(), kind::idle);
+    EXPECT_EQ(idle.idle().limit(), 3s);
+    const auto idle_default = redial::make_liveness(redial::options_from_string("liveness=idle"));
+    EXPECT_EQ(idle_default.idle().limit(), 20s);
+    const auto hb = redial::make_liveness(redial::options_from_string("ping-interval=2s"));
+    EXPECT_EQ(hb.which(), kind::heartbeat);
+    EXPECT_EQ(hb.heartbeat().interval(), 2s);
+    EXPECT_EQ(hb.heartbeat().timeout(), 10s);
+    EXPECT_EQ(hb.detection_bound(), 12s);
+}
+
+TEST(describe, says_how_a_dead_link_is_noticed) {
+    EXPECT_EQ(redial::describe(redial::options_from_string("idle-timeout=3s")),
+              "backoff 1s x2 up to 30s, no jitter; stable after 1s; give up after 5m; dead after "
+              "3s without data");
+    EXPECT_EQ(redial::describe(redial::options_from_string("liveness=heartbeat")),
+              "backoff 1s x2 up to 30s, no jitter; stable after 1s; give up after 5m; ping after "
+              "10s idle, dead 10s after an unanswered ping");
+}
+
+} // namespace

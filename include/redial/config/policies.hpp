@@ -11,6 +11,9 @@
 #include <redial/detail/parse.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/duration.hpp>
+#include <redial/liveness/configured.hpp>
+#include <redial/liveness/heartbeat.hpp>
+#include <redial/liveness/idle_timeout.hpp>
 #include <redial/stability/always_stable.hpp>
 #include <redial/stability/concept.hpp>
 #include <redial/stability/flap_damping.hpp>
@@ -87,6 +90,22 @@ std::string describe(const options& o) {
     }
     if (o.connect_timeout) {
         s += "; connect timeout " + format_duration(*o.connect_timeout);
+    }
+    switch (detail::chosen_liveness(o)) {
+    case liveness_kind::none:
+        break;
+    case liveness_kind::idle:
+        s += "; dead after " +
+             format_duration(o.idle_timeout.value_or(detail::default_idle_timeout)) +
+             " without data";
+        break;
+    case liveness_kind::heartbeat:
+        s += "; ping after " +
+             format_duration(o.ping_interval.value_or(detail::default_ping_interval)) +
+             " idle, dead " +
+             format_duration(o.ping_timeout.value_or(detail::default_ping_timeout)) +
+             " after an unanswered ping";
+        break;
     }
     if (o.seed) {
         s += "; seed " + std::to_string(*o.seed);
@@ -248,6 +267,27 @@ template <class... Registries>
 machine_options make_machine_options(const options& o) {
     validate<Registries...>(o);
     return machine_options{o.timeout, o.max_attempts, o.clip_to_deadline};
+}
+
+/// The liveness policy the options describe (`liveness`, `idle-timeout`, `ping-interval`,
+/// `ping-timeout`), with `ping` as the heartbeat's ping (a heartbeat with no_ping pings
+/// nothing: the server must speak within interval + timeout on its own).
+template <class Ping = no_ping, class... Registries>
+configured_liveness<Ping> make_liveness(const options& o, Ping ping = {}) {
+    validate<Registries...>(o);
+    switch (detail::chosen_liveness(o)) {
+    case liveness_kind::idle:
+        return configured_liveness<Ping>{
+            idle_timeout{o.idle_timeout.value_or(detail::default_idle_timeout)}};
+    case liveness_kind::heartbeat:
+        return configured_liveness<Ping>{
+            heartbeat_monitor{o.ping_interval.value_or(detail::default_ping_interval),
+                              o.ping_timeout.value_or(detail::default_ping_timeout)},
+            std::move(ping)};
+    case liveness_kind::none:
+        break;
+    }
+    return configured_liveness<Ping>{};
 }
 
 } // namespace redial
