@@ -5,6 +5,8 @@
 //   redial-cat localhost:7000
 //   redial-cat --jitter full --backoff-max 10s --log json example.org:443
 //   redial-cat --unix /run/app.sock
+//   redial-cat --idle-timeout 30s feed.example.org:9000       # a server that talks on its own
+//   redial-cat --ping PING --ping-interval 5s localhost:6379  # a server that must be asked
 
 #include <redial/clock/steady_clock.hpp>
 #include <redial/config.hpp>
@@ -37,6 +39,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -59,7 +62,9 @@ struct tool_options {
     redial::log_format log = redial::log_format::text;
     bool tls = false;
     std::optional<std::string> ca_file;
-    std::string ca_file_as; // "--ca-file" or "REDIAL_CA_FILE", for errors
+    std::string ca_file_as;          // "--ca-file" or "REDIAL_CA_FILE", for errors
+    std::optional<std::string> ping; // --ping: the heartbeat's line, without its "\n"
+    std::string ping_as;             // "--ping" or "REDIAL_PING", for errors
 };
 
 // One line whatever the input: control characters and bytes that are not UTF-8 in a value
@@ -87,6 +92,8 @@ void print_help() {
     std::printf("  --%-20s %-34s default %s\n", "tls", "TLS, peer and host name verified", "off");
     std::printf("  --%-20s %-34s default %s\n", "ca-file", "FILE: trusted CAs for --tls",
                 "system store");
+    std::printf("  --%-20s %-34s default %s\n", "ping", "LINE: heartbeat ping, \"\\n\" added",
+                "none");
 }
 
 std::string shown(std::string_view value);
@@ -123,6 +130,23 @@ bool apply_tool_option(tool_options& t, std::string_view key, const std::string&
         }
         t.ca_file = value;
         t.ca_file_as = shown_as;
+    } else if (key == "ping") {
+        // One line of text: the tool ends it with "\n". A newline or another control character
+        // inside would send two lines, or bytes the user did not see on the command line.
+        if (value.empty()) {
+            usage_error("invalid " + std::string(shown_as) +
+                        " \"\": expected the line a ping sends, e.g. PING");
+        }
+        if (std::any_of(value.begin(), value.end(), [](char ch) {
+                const auto c = static_cast<unsigned char>(ch);
+                return c < 0x20 || c == 0x7f;
+            })) {
+            usage_error("invalid " + std::string(shown_as) + " " + shown(value) +
+                        ": a ping is one line without control characters (the tool adds the "
+                        "\"\\n\")");
+        }
+        t.ping = value;
+        t.ping_as = shown_as;
     } else {
         return false;
     }
@@ -389,12 +413,30 @@ private:
     std::thread thread_;
 };
 
+// The heartbeat's ping (--ping): it asks the cat to queue its line. The reconnector holds the
+// ping and is made before the cat (the cat's type names the reconnector's connection type), so
+// the ping reaches the cat through a slot filled in afterwards.
+struct ping_slot {
+    std::function<void(const void* connection)> send; // empty until the cat exists
+};
+struct cat_ping {
+    std::shared_ptr<ping_slot> slot;
+    template <class Connection>
+    void operator()(Connection& c) const {
+        if (slot && slot->send) {
+            slot->send(&c);
+        }
+    }
+};
+
 // The session side of the stdin queue and the copy of the peer to stdout. On the io thread only
 // (io.run() runs on this one thread, so the strand the sockets complete on is this thread too).
+// One write at a time goes to the peer: a stdin chunk or the ping line, never interleaved.
 template <class Socket>
 class cat {
 public:
-    explicit cat(stdin_reader& reader) : reader_(reader) {}
+    cat(stdin_reader& reader, std::optional<std::string> ping_line)
+        : reader_(reader), ping_line_(std::move(ping_line)) {}
 
     // The session: copy the peer to stdout until the connection ends; stdin flows through
     // flush() while this socket is current.
@@ -407,6 +449,8 @@ public:
         socket_ = &s;
         ++generation_; // every session's socket lives at the same address: count them instead
         writing_ = false;
+        ping_due_ = false; // a ping belongs to the session that asked for it
+        at_line_start_ = true;
         flush();
         read(s, std::move(done));
     }
@@ -414,6 +458,17 @@ public:
     // New stdin data.
     void push(std::vector<char> chunk) {
         pending_.push_back(std::move(chunk));
+        flush();
+    }
+
+    // The heartbeat asks for a ping on `connection`: it goes out after the write in progress,
+    // before the next stdin chunk, and never inside a line of stdin (it waits for the line's
+    // end). One at a time: a ping still waiting is not queued twice.
+    void ping(const void* connection) {
+        if (connection != socket_ || socket_ == nullptr || !ping_line_) {
+            return; // no ping line (refused at start), or not this session's connection
+        }
+        ping_due_ = true;
         flush();
     }
 
@@ -442,7 +497,25 @@ private:
     }
 
     void flush() {
-        if (socket_ == nullptr || writing_ || pending_.empty()) {
+        if (socket_ == nullptr || writing_) {
+            return;
+        }
+        if (ping_due_ && at_line_start_) {
+            ping_due_ = false;
+            writing_ = true;
+            asio::async_write(*socket_, asio::buffer(*ping_line_),
+                              [this, gen = generation_](std::error_code ec, std::size_t) {
+                                  if (gen != generation_ || socket_ == nullptr) {
+                                      return; // that session is over
+                                  }
+                                  writing_ = false;
+                                  if (!ec) {
+                                      flush();
+                                  }
+                              });
+            return;
+        }
+        if (pending_.empty()) {
             return;
         }
         writing_ = true;
@@ -456,6 +529,7 @@ private:
                                   return; // the read side ends the session with the reason
                               }
                               const std::size_t n = pending_.front().size();
+                              at_line_start_ = pending_.front().back() == '\n';
                               pending_.pop_front();
                               reader_.consumed(n);
                               flush();
@@ -463,31 +537,46 @@ private:
     }
 
     stdin_reader& reader_;
+    std::optional<std::string> ping_line_;  // --ping's line with its "\n"; unset: no --ping
     std::deque<std::vector<char>> pending_; // at most max_pending bytes: the reader waits
     Socket* socket_ = nullptr;
     std::uint64_t generation_ = 0;
     bool writing_ = false;
     bool stopped_ = false;
+    bool ping_due_ = false;     // the heartbeat asked for a ping this session has not sent yet
+    bool at_line_start_ = true; // the bytes written on this connection end with a whole line
     std::array<char, 16384> buffer_{};
 };
 
 template <class Transport>
 int run(asio::io_context& io, Transport transport, const redial::options& o,
         const tool_options& t) {
+    using liveness = redial::configured_liveness<cat_ping>;
     using reconnector =
         redial::basic_reconnector<Transport, redial::steady_clock, redial::configured_backoff,
-                                  redial::configured_stability, redial::ostream_observer>;
+                                  redial::configured_stability, redial::ostream_observer,
+                                  redial::no_terminal_errors, liveness>;
+    auto ping = std::make_shared<ping_slot>();
     reconnector r{io.get_executor(),
                   std::move(transport),
                   redial::steady_clock{},
                   redial::make_backoff(o),
                   redial::make_stability(o),
                   redial::make_machine_options(o),
-                  redial::ostream_observer{std::cerr, t.log, redial::steady_clock::now()}};
+                  redial::ostream_observer{std::cerr, t.log, redial::steady_clock::now()},
+                  redial::no_terminal_errors{},
+                  redial::make_liveness(o, cat_ping{ping})};
 
     stop_signals signals{io};
     stdin_reader reader{io}; // destroyed (joined) before r, and before io
-    auto session = std::make_shared<cat<typename Transport::connection>>(reader);
+    auto session = std::make_shared<cat<typename reconnector::connection_type>>(
+        reader, t.ping ? std::optional<std::string>(*t.ping + "\n") : std::nullopt);
+    // Weak: the ping (held by the reconnector) only reaches the session while it exists.
+    ping->send = [weak = std::weak_ptr(session)](const void* connection) {
+        if (auto s = weak.lock()) {
+            s->ping(connection);
+        }
+    };
     reader.start([session](std::vector<char> chunk) { session->push(std::move(chunk)); });
 
     // The first event decides the exit status: a signal's stop (0) or a give-up (1).
@@ -513,6 +602,59 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
     return 0;
 }
 
+// How a key was given, as the user wrote it: "--KEY" (flags win) or "REDIAL_KEY"; empty if not.
+std::string given_as(const std::vector<std::pair<std::string, std::string>>& pairs,
+                     std::string_view key) {
+    std::string as;
+    for (const auto& [name, value] : pairs) {
+        if (name == "--" + std::string(key)) {
+            return name;
+        }
+        if (name == key) {
+            as = redial::env_name(key);
+        }
+    }
+    return as;
+}
+
+// The tool's liveness rules, beyond the keys' own checks: --ping turns the heartbeat on (and
+// only the heartbeat reads it), a heartbeat needs a ping, and the TCP socket options need TCP.
+void check_liveness(redial::options& o, const tool_options& t,
+                    const std::vector<std::pair<std::string, std::string>>& pairs) {
+    const redial::liveness_kind chosen = redial::detail::chosen_liveness(o);
+    if (t.ping) {
+        if (o.liveness && chosen != redial::liveness_kind::heartbeat) {
+            usage_error(
+                t.ping_as + " needs the heartbeat, not " + given_as(pairs, "liveness") + "=" +
+                std::string(redial::detail::liveness_names[static_cast<std::size_t>(chosen)]));
+        }
+        if (chosen == redial::liveness_kind::idle) {
+            usage_error(t.ping_as + " cannot be combined with " + given_as(pairs, "idle-timeout") +
+                        ": the ping is the heartbeat's, and an idle timeout sends nothing");
+        }
+        o.liveness = redial::liveness_kind::heartbeat; // --ping alone: the default times
+    } else if (chosen == redial::liveness_kind::heartbeat) {
+        // A heartbeat without a ping sends nothing, so it only hears a server that talks on its
+        // own: that is --idle-timeout, which says so. Refused rather than silently idle.
+        std::string as = given_as(pairs, "ping-interval");
+        as = as.empty() ? given_as(pairs, "ping-timeout") : as;
+        as = as.empty() ? given_as(pairs, "liveness") + "=heartbeat" : as;
+        const bool flag = as.starts_with("--");
+        usage_error(as + " needs " + (flag ? "--ping LINE" : "REDIAL_PING") +
+                    " (the line the heartbeat sends, e.g. PING); for a server that talks on its "
+                    "own, use " +
+                    (flag ? "--idle-timeout" : "REDIAL_IDLE_TIMEOUT") + " instead");
+    }
+    if (t.unix_path) { // "off" and 0 (the defaults) are fine: they set nothing
+        if (o.tcp_keepalive) {
+            usage_error(given_as(pairs, "tcp-keepalive") + " works with HOST:PORT, not --unix");
+        }
+        if (o.tcp_user_timeout.count() != 0) {
+            usage_error(given_as(pairs, "tcp-user-timeout") + " works with HOST:PORT, not --unix");
+        }
+    }
+}
+
 } // namespace
 
 static int tool_main(int argc, char** argv) {
@@ -532,7 +674,7 @@ static int tool_main(int argc, char** argv) {
             const std::string_view name = var.substr(0, eq);
             const std::string value(eq == std::string_view::npos ? "" : var.substr(eq + 1));
             if (name == "REDIAL_UNIX" || name == "REDIAL_LOG" || name == "REDIAL_TLS" ||
-                name == "REDIAL_CA_FILE") {
+                name == "REDIAL_CA_FILE" || name == "REDIAL_PING") {
                 std::string key(name.substr(7));
                 for (char& c : key) {
                     c = c == '_' ? '-' : static_cast<char>(c - 'A' + 'a');
@@ -603,6 +745,7 @@ static int tool_main(int argc, char** argv) {
     if (tool.unix_path && !tool.target.empty()) {
         usage_error("give either HOST:PORT or --unix PATH, not both");
     }
+    check_liveness(o, tool, pairs);
     const std::chrono::nanoseconds connect_timeout =
         o.connect_timeout.value_or(std::chrono::seconds{10});
 
@@ -622,7 +765,8 @@ static int tool_main(int argc, char** argv) {
                         redial::tls_options{.ca_file = tool.ca_file,
                                             .verify = true,
                                             .sni = std::nullopt,
-                                            .connect_timeout = connect_timeout});
+                                            .connect_timeout = connect_timeout,
+                                            .socket = redial::detail::chosen_socket_options(o)});
         } catch (const redial::config_error& e) {
             // The transport names its own key ("tls ca-file"): name the flag or variable, and
             // keep the reason after the "invalid KEY \"VALUE\": " prefix.
@@ -634,7 +778,11 @@ static int tool_main(int argc, char** argv) {
         }
         return run(io, std::move(*tls), o, tool);
     }
-    return run(io, redial::tcp_transport{io.get_executor(), host, port, connect_timeout}, o, tool);
+    return run(io,
+               redial::tcp_transport{
+                   io.get_executor(), host, port,
+                   redial::tcp_options{connect_timeout, redial::detail::chosen_socket_options(o)}},
+               o, tool);
 }
 
 int main(int argc, char** argv) {

@@ -119,6 +119,75 @@ else
     cat "$err" "$out"
 fi
 rm -f "$out" "$err"
+
+# Liveness (issue 14). A server that accepts and never sends: --idle-timeout alone notices each
+# connection, every session is a flap (judged on its useful uptime: none), the delay escalates,
+# and the give-up names the silence.
+"$bin/flaky-server" --port "$port" --hang-after 0 2>/dev/null &
+server=$!
+err=$(mktemp)
+"$bin/redial-cat" --idle-timeout 300ms --backoff-initial 50ms --backoff-timeout 1.5s \
+    "127.0.0.1:$port" </dev/null >/dev/null 2>"$err"
+code=$?
+delays=$(grep -oE 'backoff delay=[0-9]+ms' "$err" | grep -oE '[0-9]+' | tr '\n' ' ')
+if [ "$code" -eq 1 ] && [ "$(grep -c 'verdict=flap reason="no data for 3' "$err")" -ge 3 ] &&
+    grep -q 'liveness_timeout silent_for=3' "$err" && [[ "$delays" == "50 100 200 400 "* ]] &&
+    grep -qE '^redial-cat: reconnect timed out after 1.5s: no data for 3[0-9]{2}(\.[0-9]+)?ms$' "$err"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED cat idle timeout against a silent server: exit $code, delays $delays"
+    cat "$err"
+fi
+# The same through the environment (REDIAL_LIVENESS, REDIAL_IDLE_TIMEOUT).
+env REDIAL_LIVENESS=idle REDIAL_IDLE_TIMEOUT=200ms REDIAL_BACKOFF_INITIAL=50ms \
+    REDIAL_BACKOFF_TIMEOUT=300ms "$bin/redial-cat" "127.0.0.1:$port" </dev/null >/dev/null 2>"$err"
+code=$?
+if [ "$code" -eq 1 ] && grep -qE '^redial-cat: reconnect timed out after 300ms: no data for 2' "$err"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED cat REDIAL_IDLE_TIMEOUT: exit $code"
+    cat "$err"
+fi
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+# A server that sends for 400 ms, then hangs without closing; flaky-server never reads, so the
+# ping goes unanswered. The heartbeat pings (the line goes out through the write queue), the
+# session ends "ping unanswered", and it was useful for 400 ms: stable, so the delay resets.
+# The TCP options are set on the way (SO_KEEPALIVE is visible in ss, where it exists).
+"$bin/flaky-server" --port "$port" --every 100ms --hang-after 400ms 2>/dev/null &
+server=$!
+out=$(mktemp)
+timeout --preserve-status -s INT 1.5 env REDIAL_PING_TIMEOUT=200ms "$bin/redial-cat" \
+    --ping PING --ping-interval 200ms --backoff-initial 50ms --tcp-keepalive 7s/3s/4 \
+    --tcp-user-timeout 1500ms "127.0.0.1:$port" </dev/null >"$out" 2>"$err" &
+cat_pid=$!
+sleep 0.3
+keepalive=yes
+if command -v ss >/dev/null; then
+    ss -tnoH state established "( dport = :$port )" | grep -q 'timer:(keepalive' || keepalive=no
+fi
+wait "$cat_pid"
+code=$?
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+if [ "$code" -eq 0 ] && [ "$keepalive" = yes ] && grep -q '^hello 4$' "$out" &&
+    grep -q '] ping idle_for=2' "$err" && grep -q 'ping_unanswered_for=2' "$err" &&
+    grep -qE 'verdict=stable reason="no data for [0-9.]+ms \(ping unanswered for 2' "$err"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAILED cat heartbeat against a server that hangs: exit $code, keepalive $keepalive"
+    cat "$err" "$out"
+fi
+rm -f "$out" "$err"
+check "cat heartbeat without a ping" 2 '--ping-interval needs --ping LINE' \
+    "$bin/redial-cat" --ping-interval 1s 127.0.0.1:9
+check "cat ping with an idle timeout" 2 '--ping cannot be combined with --idle-timeout' \
+    "$bin/redial-cat" --ping PING --idle-timeout 1s 127.0.0.1:9
+check "cat ping with a newline" 2 'invalid --ping "PI\\nNG": a ping is one line' \
+    "$bin/redial-cat" --ping "$(printf 'PI\nNG')" 127.0.0.1:9
 # redial-herd: bad input names the flag and value; a small run prints the table, the JSON
 # and an SVG; the same seed prints the same numbers.
 check "herd bad policy" 2 'invalid --policy "foo"' "$bin/redial-herd" --policy foo
