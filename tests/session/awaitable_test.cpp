@@ -1,9 +1,12 @@
 #include <redial/session/awaitable.hpp>
 
 #include <redial/aliases.hpp>
+#include <redial/liveness/idle_timeout.hpp>
+#include <redial/observer/callback.hpp>
 
 #include <asio/buffer.hpp>
 #include <asio/io_context.hpp>
+#include <asio/read.hpp>
 #include <asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
@@ -12,6 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace {
 
@@ -91,6 +95,46 @@ TEST(AwaitableSession, AHandlerSessionThatThrowsEndsWithItsMessage) {
                 [&](std::error_code ec) { w.result = ec; });
     w.until_done(r);
     EXPECT_EQ(r.give_up_message(), "reconnect timed out after 5m: no handshake");
+}
+
+} // namespace
+
+namespace {
+
+// A coroutine session gains liveness by choosing a policy: its reads (through asio::async_read
+// here) are unchanged, and a server that goes silent ends it with the liveness reason.
+TEST(AwaitableSession, ACoroutineSessionGainsLivenessWithoutChangingItsReads) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    std::vector<std::string> reasons;
+    int bytes = 0;
+    auto r = redial::make_reconnector(
+        io.get_executor(),
+        transport{clock, io.get_executor(),
+                  [](std::size_t) {
+                      return redial::scripted_step::accept_forever()
+                          .talking_every(100ms)
+                          .going_silent_after(1s);
+                  }},
+        redial::with_clock(clock), redial::with_liveness(redial::idle_timeout{500ms}),
+        redial::with_observer(redial::callback_observer{
+            [&](const redial::disconnected_event& e) { reasons.push_back(e.reason.message()); }}));
+    r.async_run(redial::awaitable_session([&](auto& c) -> asio::awaitable<void> {
+                    char b[1];
+                    for (;;) {
+                        co_await asio::async_read(c, asio::buffer(b), asio::use_awaitable);
+                        ++bytes;
+                    }
+                }),
+                [](std::error_code) {});
+    clock.advance(1400ms - 1ns);
+    EXPECT_TRUE(reasons.empty());
+    clock.advance(1ns); // the last byte came at 900 ms
+    ASSERT_EQ(reasons.size(), 1U);
+    EXPECT_EQ(reasons[0], "no data for 500ms");
+    EXPECT_EQ(bytes, 9);
+    r.stop();
+    clock.advance(0s);
 }
 
 } // namespace
