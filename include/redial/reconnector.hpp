@@ -168,8 +168,21 @@ private:
 public:
     using machine_type = basic_reconnect_machine<Backoff, Stability, failure, ErrorClassifier>;
 
+private:
+    // Under a liveness policy the driver may end a session itself: each session_done then
+    // knows its session (a late done() from a session the policy ended must not end the next
+    // one) and keeps its connection object alive (closed) until the session lets go of it.
+    struct monitored_session {
+        std::shared_ptr<connection_type> connection;
+        std::uint64_t number = 0;
+    };
+    struct plain_session {};
+    using session_tag = std::conditional_t<monitors_liveness, monitored_session, plain_session>;
+
+public:
     /// Ends a session: call it once, with the close reason (an empty code for a clean close).
     /// It may close and destroy the connection at once: do not touch the connection after.
+    /// (Under a liveness policy the connection object lives while a copy of this does.)
     class session_done {
     public:
         void operator()(std::error_code reason) const { (*this)(failure{reason}); }
@@ -178,12 +191,13 @@ public:
                 // Inline when already on the reconnector's strand (a session's own completion),
                 // otherwise posted onto it (what a dispatch from outside the strand does).
                 if (i->on_strand()) {
-                    i->on_session_end(std::move(reason));
+                    i->on_done(tag_, std::move(reason));
                     return;
                 }
-                detail::post_erased(i->executor(), [i, r = std::move(reason)]() mutable {
-                    i->on_session_end(std::move(r));
-                });
+                detail::post_erased(i->executor(),
+                                    [i, tag = tag_, r = std::move(reason)]() mutable {
+                                        i->on_done(tag, std::move(r));
+                                    });
             }
         }
 
@@ -194,11 +208,13 @@ public:
 
     private:
         friend basic_reconnector;
-        session_done(std::weak_ptr<typename basic_reconnector::impl> i, const Clock& c)
-            : impl_(std::move(i)), clock_(c) {}
+        session_done(std::weak_ptr<typename basic_reconnector::impl> i, const Clock& c,
+                     session_tag tag)
+            : impl_(std::move(i)), clock_(c), tag_(std::move(tag)) {}
         // Weak: a session outliving the reconnector must not keep it (or a cycle) alive.
         std::weak_ptr<typename basic_reconnector::impl> impl_;
         [[no_unique_address]] Clock clock_; // steady_clock: no bytes
+        [[no_unique_address]] session_tag tag_;
     };
 
     using session_type = std::function<void(connection_type&, session_done)>;
@@ -269,6 +285,12 @@ public:
     /// once per connection and calls done(reason) when the session is over.
     template <class Session, class Token>
     auto async_run(Session session, Token&& token) {
+        static_assert(std::is_invocable_v<Session&, connection_type&, session_done>,
+                      "redial: the session must be callable as session(connection_type&, "
+                      "session_done). Under a liveness policy connection_type is a "
+                      "redial::monitored_stream around the transport's connection: take `auto&` "
+                      "and read through it (reads on its next_layer() are not seen as proof of "
+                      "life)");
         return asio::async_initiate<Token, void(std::error_code)>(
             [](auto handler, std::shared_ptr<impl> i, Session s) {
                 i->active_.store(true);
@@ -458,7 +480,10 @@ private:
             machine_.on_connected(now);
             if constexpr (monitors_liveness) {
                 const std::uint64_t session = ++live_.session;
-                connection_.emplace(std::move(c), liveness_sink{this->weak_from_this(), session});
+                // From block_cache: steady reconnects allocate nothing here.
+                connection_ = std::allocate_shared<connection_type>(
+                    detail::cached_allocator<connection_type>(), std::move(c),
+                    liveness_sink{this->weak_from_this(), session});
                 set_status(link_status::connected);
                 observe(connected_event{machine_.attempts(), now});
                 arm_liveness(liveness_.on_connected(now));
@@ -468,10 +493,24 @@ private:
                 observe(connected_event{machine_.attempts(), now});
             }
             try {
-                session_(*connection_, session_done{this->weak_from_this(), clock_});
+                session_tag tag{};
+                if constexpr (monitors_liveness) {
+                    tag = {connection_, live_.session};
+                }
+                session_(*connection_,
+                         session_done{this->weak_from_this(), clock_, std::move(tag)});
             } catch (const std::exception& e) { // session code threw before it got going
                 on_session_end(failure{std::error_code{}, e.what()});
             }
+        }
+
+        void on_done(const session_tag& tag, failure reason) {
+            if constexpr (monitors_liveness) {
+                if (tag.number != live_.session) {
+                    return; // a session the liveness policy ended already
+                }
+            }
+            on_session_end(std::move(reason));
         }
 
         void on_session_end(failure reason) {
@@ -528,9 +567,12 @@ private:
                 arm_liveness(d.at);
                 return;
             case liveness_decision::kind::ping:
-                observe(ping_event{detail::elapsed(liveness_.last_alive(), now), now});
                 arm_liveness(d.at);
-                if constexpr (liveness_hooks::template has_ping<connection_type>) {
+                if constexpr (liveness_hooks::template sends_pings<connection_type>) {
+                    observe(ping_event{detail::elapsed(liveness_.last_alive(), now), now});
+                    if (!live() || !connection_) {
+                        return; // the hook stopped the run
+                    }
                     try {
                         liveness_.ping(*connection_);
                     } catch (const std::exception& e) {
@@ -545,7 +587,8 @@ private:
                 const std::chrono::nanoseconds silent =
                     detail::elapsed(liveness_.last_alive(), now);
                 std::chrono::nanoseconds unanswered{0};
-                if constexpr (liveness_hooks::has_ping_sent_at) {
+                if constexpr (liveness_hooks::has_ping_sent_at &&
+                              liveness_hooks::template sends_pings<connection_type>) {
                     const time_point sent = liveness_.ping_sent_at();
                     if (sent != time_point::max()) {
                         unanswered = detail::elapsed(sent, now);
@@ -571,7 +614,13 @@ private:
         }
         void received_on_strand(std::uint64_t session) {
             if (session == live_.session && connection_) {
-                liveness_.on_received(clock_.now());
+                if constexpr (std::is_same_v<decltype(liveness_.on_received(time_point{})), bool>) {
+                    if (liveness_.on_received(clock_.now())) {
+                        on_liveness_check(); // re-arms for the next ping, `interval` from now
+                    }
+                } else {
+                    liveness_.on_received(clock_.now());
+                }
             }
         }
         void on_slow_down([[maybe_unused]] std::uint64_t session) {
@@ -686,7 +735,10 @@ private:
                                                  no_liveness_timer>
             live_;
         session_type session_;
-        std::optional<connection_type> connection_;
+        // Shared with the session's session_done under a liveness policy (see session_tag).
+        std::conditional_t<monitors_liveness, std::shared_ptr<connection_type>,
+                           std::optional<connection_type>>
+            connection_;
         detail::erased_handler<std::error_code> done_;
         detail::erased_handler<std::error_code, link_status> watcher_;
         std::uint64_t wait_generation_ = 0;

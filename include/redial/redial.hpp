@@ -15,6 +15,12 @@
 #include <redial/core/machine.hpp>
 #include <redial/duration.hpp>
 #include <redial/error.hpp>
+#include <redial/liveness/concept.hpp>
+#include <redial/liveness/configured.hpp>
+#include <redial/liveness/error.hpp>
+#include <redial/liveness/heartbeat.hpp>
+#include <redial/liveness/idle_timeout.hpp>
+#include <redial/liveness/none.hpp>
 #include <redial/random.hpp>
 #include <redial/stability/always_stable.hpp>
 #include <redial/stability/concept.hpp>

@@ -319,11 +319,31 @@ TEST(make_liveness, follows_the_keys_and_their_defaults) {
     EXPECT_EQ(idle.idle().limit(), 3s);
     const auto idle_default = redial::make_liveness(redial::options_from_string("liveness=idle"));
     EXPECT_EQ(idle_default.idle().limit(), 20s);
-    const auto hb = redial::make_liveness(redial::options_from_string("ping-interval=2s"));
+    const auto ping = [](auto&) {};
+    const auto hb = redial::make_liveness(redial::options_from_string("ping-interval=2s"), ping);
     EXPECT_EQ(hb.which(), kind::heartbeat);
     EXPECT_EQ(hb.heartbeat().interval(), 2s);
     EXPECT_EQ(hb.heartbeat().timeout(), 10s);
     EXPECT_EQ(hb.detection_bound(), 12s);
+    // A heartbeat with nothing to send would wait for answers to pings never sent.
+    try {
+        (void)redial::make_liveness(redial::options_from_string("ping-interval=2s"));
+        ADD_FAILURE() << "a heartbeat without a ping was accepted";
+    } catch (const redial::config_error& e) {
+        expect_error(e, "liveness", "heartbeat",
+                     "needs a ping: pass the protocol's ping to make_liveness(options, ping)");
+    }
+}
+
+TEST(make_socket_options, follows_the_tcp_keys) {
+    const redial::socket_options s = redial::make_socket_options(
+        redial::options_from_string("tcp-keepalive=30s/5s/3,tcp-user-timeout=1500ms"));
+    ASSERT_TRUE(s.keepalive);
+    EXPECT_EQ(s.keepalive->idle, 30s);
+    EXPECT_EQ(s.keepalive->interval, 5s);
+    EXPECT_EQ(s.keepalive->count, 3U);
+    EXPECT_EQ(s.user_timeout, 1500ms);
+    EXPECT_EQ(redial::make_socket_options(redial::options{}), redial::socket_options{});
 }
 
 TEST(describe, says_how_a_dead_link_is_noticed) {

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -284,13 +286,14 @@ TEST(LivenessDriver, AKernelTimeoutIsJudgedOnUsefulUptime) {
 TEST(LivenessDriver, SlowDownDoublesTheHeartbeatInterval) {
     asio::io_context io;
     redial::virtual_clock clock{io};
-    reconnector<redial::heartbeat<>> r{
+    counting_ping ping;
+    reconnector<redial::heartbeat<counting_ping>> r{
         io.get_executor(),
         transport{clock, io.get_executor(),
                   [](std::size_t) {
                       return redial::scripted_step::accept_forever().answering_after(10ms);
                   }},
-        {.clock = clock, .liveness = redial::heartbeat{2s, 1s}}};
+        {.clock = clock, .liveness = redial::heartbeat{2s, 1s, ping}}};
     r.async_run([](auto& c, auto) { c.slow_down(); }, [](std::error_code) {});
     clock.advance(0s);
     EXPECT_EQ(r.liveness().interval(), 4s);
@@ -331,9 +334,94 @@ struct u64_disabled {
 };
 static_assert(reconnector<u64_disabled>::state_size == plain_t::state_size + sizeof(std::uint64_t),
               "no_liveness must take no space");
-static_assert(idle_t::state_size >= plain_t::state_size + sizeof(redial::idle_timeout) +
-                                        sizeof(redial::virtual_clock::timer) +
-                                        sizeof(std::uint64_t));
-static_assert(sizeof(plain_t::session_done) == sizeof(idle_t::session_done));
+// Under a policy, session_done also keeps its session's number and connection (a late done()
+// from a session the policy ended is ignored); without one it is what it was.
+static_assert(sizeof(idle_t::session_done) ==
+              sizeof(plain_t::session_done) + sizeof(std::shared_ptr<int>) + sizeof(std::uint64_t));
+
+} // namespace
+
+namespace {
+
+// A ping timeout longer than the interval: the answer re-arms the check at once, so the next
+// ping is `interval` after the answer and a link that answers once and then hangs is still
+// found dead within interval + timeout of its last byte.
+TEST(LivenessDriver, HeartbeatWithATimeoutLongerThanTheIntervalKeepsItsBound) {
+    counting_ping ping;
+    rig<redial::heartbeat<counting_ping>> g{
+        redial::heartbeat{1s, 5s, ping}, [](std::size_t) {
+            return redial::scripted_step::accept_forever().answering_after(10ms).going_silent_after(
+                1500ms);
+        }};
+    g.clock.advance(7010ms - 1ns);
+    ASSERT_EQ(g.seen().pings.size(), 2U);
+    EXPECT_EQ(g.seen().pings[0], t0 + 1s);
+    EXPECT_EQ(g.seen().pings[1], t0 + 2010ms); // 1 s after the answer at 1.01 s
+    EXPECT_TRUE(g.seen().drops.empty());
+    g.clock.advance(1ns);
+    ASSERT_EQ(g.seen().drops.size(), 1U);
+    EXPECT_EQ(g.seen().drops[0].at, t0 + 7010ms); // last byte 1.01 s + 1 s + 5 s
+    EXPECT_EQ(g.seen().drops[0].text, "no data for 6s (ping unanswered for 5s)");
+}
+
+// A session that ends late (its own cleanup after the read failed) must not end the session
+// after it: the policy ended that session already.
+TEST(LivenessDriver, ALateDoneFromASessionThePolicyEndedIsIgnored) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    using r_t = reconnector<redial::idle_timeout>;
+    r_t r{io.get_executor(),
+          transport{clock, io.get_executor(),
+                    [](std::size_t i) {
+                        return i == 0
+                                   ? redial::scripted_step::accept_forever()
+                                   : redial::scripted_step::accept_forever().talking_every(100ms);
+                    }},
+          {.clock = clock, .liveness = redial::idle_timeout{1s}}};
+    std::vector<std::shared_ptr<redial::virtual_clock::timer>> cleanups;
+    r.async_run(
+        [&](r_t::connection_type& c, r_t::session_done done) {
+            redial::hold_session{}(c, [&, done](std::error_code ec) {
+                // Cleans up for 1.5 s before saying it is done.
+                auto t = std::make_shared<redial::virtual_clock::timer>(clock, io.get_executor());
+                cleanups.push_back(t);
+                t->expires_after(1500ms);
+                t->async_wait([done, ec](std::error_code) { done(ec); });
+            });
+        },
+        [](std::error_code) {});
+    clock.advance(10s);
+    // Session 1 found dead at 1 s; session 2 (at 2 s) talks and is never dropped.
+    ASSERT_EQ(r.observer().drops.size(), 1U);
+    EXPECT_EQ(r.observer().connects.size(), 2U);
+    EXPECT_EQ(r.status(), redial::link_status::connected);
+    r.stop();
+    clock.advance(0s);
+}
+
+// An on_ping hook that stops the run: no ping is written afterwards.
+struct stopping_observer {
+    std::function<void()> stop;
+    void on_ping(const redial::ping_event&) { stop(); }
+};
+TEST(LivenessDriver, AHookThatStopsTheRunStopsThePing) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    counting_ping ping;
+    using r_t =
+        redial::basic_reconnector<transport, redial::virtual_clock, redial::exponential_backoff,
+                                  redial::uptime_threshold, stopping_observer,
+                                  redial::no_terminal_errors, redial::heartbeat<counting_ping>>;
+    r_t r{io.get_executor(),
+          transport{clock, io.get_executor(),
+                    [](std::size_t) { return redial::scripted_step::accept_forever(); }},
+          {.clock = clock, .liveness = redial::heartbeat{1s, 1s, ping}}};
+    r.observer().stop = [&] { r.stop(); };
+    std::error_code result{asio::error::would_block};
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) { result = ec; });
+    clock.advance(5s);
+    EXPECT_EQ(*ping.sent, 0);
+    EXPECT_EQ(result, std::error_code{});
+}
 
 } // namespace

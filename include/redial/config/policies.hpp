@@ -11,6 +11,7 @@
 #include <redial/detail/parse.hpp>
 #include <redial/detail/saturate.hpp>
 #include <redial/duration.hpp>
+#include <redial/error.hpp>
 #include <redial/liveness/configured.hpp>
 #include <redial/liveness/heartbeat.hpp>
 #include <redial/liveness/idle_timeout.hpp>
@@ -21,6 +22,7 @@
 #include <redial/stability/traits.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 #include <redial/time.hpp>
+#include <redial/transport/socket_options.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -262,6 +264,14 @@ basic_configured_stability<detail::stabilities_in<Registries...>> make_stability
     return basic_configured_stability<registry>{registry::make(o)};
 }
 
+/// The socket options the options describe (`tcp-keepalive`, `tcp-user-timeout`), checked, for
+/// tcp_options::socket or tls_options::socket.
+template <class... Registries>
+socket_options make_socket_options(const options& o) {
+    validate<Registries...>(o);
+    return detail::chosen_socket_options(o);
+}
+
 /// The give-up rules the options describe.
 template <class... Registries>
 machine_options make_machine_options(const options& o) {
@@ -270,8 +280,8 @@ machine_options make_machine_options(const options& o) {
 }
 
 /// The liveness policy the options describe (`liveness`, `idle-timeout`, `ping-interval`,
-/// `ping-timeout`), with `ping` as the heartbeat's ping (a heartbeat with no_ping pings
-/// nothing: the server must speak within interval + timeout on its own).
+/// `ping-timeout`), with `ping` as the heartbeat's ping. Throws config_error for a heartbeat
+/// without a ping (no_ping): it would wait for answers to pings never sent.
 template <class Ping = no_ping, class... Registries>
 configured_liveness<Ping> make_liveness(const options& o, Ping ping = {}) {
     validate<Registries...>(o);
@@ -280,6 +290,11 @@ configured_liveness<Ping> make_liveness(const options& o, Ping ping = {}) {
         return configured_liveness<Ping>{
             idle_timeout{o.idle_timeout.value_or(detail::default_idle_timeout)}};
     case liveness_kind::heartbeat:
+        if constexpr (!configured_liveness<Ping>::sends_pings) {
+            throw config_error("liveness", "heartbeat",
+                               "needs a ping: pass the protocol's ping to make_liveness(options, "
+                               "ping); for a server that speaks on its own use idle-timeout");
+        }
         return configured_liveness<Ping>{
             heartbeat_monitor{o.ping_interval.value_or(detail::default_ping_interval),
                               o.ping_timeout.value_or(detail::default_ping_timeout)},

@@ -36,7 +36,9 @@ concept disabled_liveness = requires { requires L::disabled; };
 /// Notices a connection that is still open but dead. Sans-I/O: the driver passes the time in.
 ///
 ///   on_connected(now)   -> when the first check is due (a session began)
-///   on_received(now)       bytes arrived: proof of life; cheap, called on every read
+///   on_received(now)       bytes arrived: proof of life; cheap, called on every read. It may
+///                          return bool: true asks for a check now (heartbeat: the answer
+///                          to its ping came, so the next ping is timed from it)
 ///   on_check(now)       -> check again at | ping then check at | dead
 ///   last_alive()        -> the last proof of life (the connect, or the last byte)
 ///

@@ -8,9 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 namespace redial {
+
+/// Which policy a configured_liveness runs.
+enum class configured_liveness_kind : std::uint8_t { none, idle, heartbeat };
 
 /// A liveness policy chosen at run time (from configuration: config/policies.hpp's
 /// make_liveness): none, idle_timeout or heartbeat. Its `none` still wraps the connection (the
@@ -19,7 +23,8 @@ namespace redial {
 template <class Ping = no_ping>
 class configured_liveness {
 public:
-    enum class kind : std::uint8_t { none, idle, heartbeat };
+    using kind = configured_liveness_kind;
+    static constexpr bool sends_pings = !std::is_same_v<Ping, no_ping>;
 
     /// No monitoring.
     configured_liveness() = default;
@@ -39,15 +44,17 @@ public:
         last_ = now;
         return time_point::max();
     }
-    void on_received(time_point now) noexcept {
-        // Both keep their own last byte; storing into the one in use keeps last_alive() exact.
+    /// True for the byte that answers a heartbeat's ping (heartbeat_monitor::on_received).
+    bool on_received(time_point now) noexcept {
         if (kind_ == kind::heartbeat) {
-            heartbeat_.on_received(now);
-        } else if (kind_ == kind::idle) {
+            return heartbeat_.on_received(now);
+        }
+        if (kind_ == kind::idle) {
             idle_.on_received(now);
         } else {
             last_ = now > last_ ? now : last_;
         }
+        return false;
     }
     [[nodiscard]] liveness_decision on_check(time_point now) noexcept {
         switch (kind_) {

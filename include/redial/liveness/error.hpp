@@ -40,13 +40,22 @@ inline std::error_code make_error_code(liveness_errc e) noexcept {
     return {static_cast<int>(e), liveness_category()};
 }
 
+namespace detail {
+// Whole milliseconds from 1 ms up: a real timer fires a few microseconds late, and "no data
+// for 300.05322ms" says less than "no data for 300ms" (the events keep the exact value).
+inline std::chrono::nanoseconds text_precision(std::chrono::nanoseconds d) noexcept {
+    return d >= std::chrono::milliseconds{1} ? std::chrono::floor<std::chrono::milliseconds>(d) : d;
+}
+} // namespace detail
+
 /// The close reason's text: "no data for 3s", or with a ping in flight
-/// "no data for 20s (ping unanswered for 10s)".
+/// "no data for 20s (ping unanswered for 10s)"; from 1 ms up in whole milliseconds.
 inline std::string liveness_message(std::chrono::nanoseconds silent_for,
                                     std::chrono::nanoseconds ping_unanswered_for) {
-    std::string s = "no data for " + format_duration(silent_for);
+    std::string s = "no data for " + format_duration(detail::text_precision(silent_for));
     if (ping_unanswered_for.count() > 0) {
-        s += " (ping unanswered for " + format_duration(ping_unanswered_for) + ")";
+        s += " (ping unanswered for " +
+             format_duration(detail::text_precision(ping_unanswered_for)) + ")";
     }
     return s;
 }

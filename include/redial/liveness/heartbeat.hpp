@@ -32,7 +32,13 @@ public:
         ping_sent_ = time_point::max();
         return detail::sat_add(now, interval_);
     }
-    void on_received(time_point now) noexcept { last_ = now > last_ ? now : last_; }
+    /// True for the byte that answers the ping in flight: the driver checks at once, so the
+    /// next ping is due `interval` after it even when the timeout is longer than the interval.
+    bool on_received(time_point now) noexcept {
+        const bool answers = ping_sent_ != time_point::max() && last_ < ping_sent_;
+        last_ = now > last_ ? now : last_;
+        return answers && last_ >= ping_sent_;
+    }
 
     [[nodiscard]] liveness_decision on_check(time_point now) noexcept {
         if (ping_sent_ != time_point::max()) {
@@ -90,6 +96,10 @@ struct no_ping {
 template <class Ping = no_ping>
 class heartbeat : public heartbeat_monitor {
 public:
+    /// False for no_ping: the driver then reports no ping (nothing is sent), and the policy is
+    /// an idle timeout of interval + timeout for a server that speaks on its own.
+    static constexpr bool sends_pings = !std::is_same_v<Ping, no_ping>;
+
     heartbeat(std::chrono::nanoseconds interval, std::chrono::nanoseconds timeout, Ping ping = {})
         : heartbeat_monitor(interval, timeout), ping_(std::move(ping)) {}
 

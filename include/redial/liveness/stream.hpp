@@ -74,6 +74,11 @@ public:
         detail::close_quietly(next_);
     }
     void close() noexcept { detail::close_quietly(next_); }
+    [[nodiscard]] bool is_open() const
+        requires requires(const Connection& c) { c.is_open(); }
+    {
+        return next_.is_open();
+    }
 
     [[nodiscard]] Connection& next_layer() noexcept { return next_; }
     [[nodiscard]] const Connection& next_layer() const noexcept { return next_; }

@@ -33,6 +33,15 @@ struct liveness_traits {
     static constexpr bool has_ping_sent_at = detail::has_ping_sent_at<L>;
     template <class Connection>
     static constexpr bool has_ping = redial::has_ping<L, Connection>;
+    /// The ping writes something (false for heartbeat<no_ping>: then no ping is reported).
+    template <class Connection>
+    static constexpr bool sends_pings = [] {
+        if constexpr (requires { L::sends_pings; }) {
+            return has_ping<Connection> && L::sends_pings;
+        } else {
+            return has_ping<Connection>;
+        }
+    }();
 
     /// True, or a static_assert naming the hook that is declared wrong.
     template <class Connection>

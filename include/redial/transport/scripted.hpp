@@ -15,12 +15,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <system_error>
 #include <utility>
-#include <vector>
 
 namespace redial {
 
@@ -192,7 +192,7 @@ public:
             std::chrono::nanoseconds every;
             std::optional<std::chrono::nanoseconds> answer;
             time_point next_tick;
-            std::vector<time_point> answers; // due times, in order (one latency for all)
+            std::deque<time_point> answers; // due times, in order (one latency for all)
             std::error_code reason;
             std::function<void(std::error_code, std::size_t)> pending; // the read waiting
             asio::mutable_buffer buffer;
@@ -243,7 +243,7 @@ public:
                 const time_point byte = next_byte();
                 if (byte <= now && byte < end) {
                     if (!answers.empty() && answers.front() == byte) {
-                        answers.erase(answers.begin());
+                        answers.pop_front();
                     } else {
                         next_tick = detail::sat_add(next_tick, every);
                     }
