@@ -190,14 +190,24 @@ public:
             if (auto i = impl_.lock()) {
                 // Inline when already on the reconnector's strand (a session's own completion),
                 // otherwise posted onto it (what a dispatch from outside the strand does).
-                if (i->on_strand()) {
-                    i->on_done(tag_, std::move(reason));
-                    return;
+                if constexpr (monitors_liveness) {
+                    if (i->on_strand()) {
+                        i->on_done(tag_, std::move(reason));
+                        return;
+                    }
+                    detail::post_erased(i->executor(),
+                                        [i, tag = tag_, r = std::move(reason)]() mutable {
+                                            i->on_done(tag, std::move(r));
+                                        });
+                } else {
+                    if (i->on_strand()) {
+                        i->on_session_end(std::move(reason));
+                        return;
+                    }
+                    detail::post_erased(i->executor(), [i, r = std::move(reason)]() mutable {
+                        i->on_session_end(std::move(r));
+                    });
                 }
-                detail::post_erased(i->executor(),
-                                    [i, tag = tag_, r = std::move(reason)]() mutable {
-                                        i->on_done(tag, std::move(r));
-                                    });
             }
         }
 
@@ -493,12 +503,13 @@ private:
                 observe(connected_event{machine_.attempts(), now});
             }
             try {
-                session_tag tag{};
                 if constexpr (monitors_liveness) {
-                    tag = {connection_, live_.session};
+                    session_(*connection_,
+                             session_done{this->weak_from_this(), clock_,
+                                          monitored_session{connection_, live_.session}});
+                } else {
+                    session_(*connection_, session_done{this->weak_from_this(), clock_, {}});
                 }
-                session_(*connection_,
-                         session_done{this->weak_from_this(), clock_, std::move(tag)});
             } catch (const std::exception& e) { // session code threw before it got going
                 on_session_end(failure{std::error_code{}, e.what()});
             }
