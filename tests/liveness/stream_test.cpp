@@ -30,14 +30,20 @@ struct counting_sink {
 using socket = asio::local::stream_protocol::socket;
 using stream = redial::monitored_stream<socket, counting_sink>;
 
-TEST(MonitoredStream, ReportsReadsThatBroughtBytes) {
+// A monitored stream over one end of a socket pair; `b` is the peer.
+struct MonitoredStream : ::testing::Test {
     asio::io_context io;
-    socket a(io);
-    socket b(io);
-    asio::local::connect_pair(a, b);
+    socket a{io};
+    socket b{io};
     int received = 0;
     int slowed = 0;
-    stream s{std::move(a), counting_sink{&received, &slowed}};
+    stream s = [this] {
+        asio::local::connect_pair(a, b);
+        return stream{std::move(a), counting_sink{&received, &slowed}};
+    }();
+};
+
+TEST_F(MonitoredStream, ReportsReadsThatBroughtBytes) {
     asio::write(b, asio::buffer("hello", 5));
     std::array<char, 5> buf{};
     std::size_t got = 0;
@@ -66,14 +72,7 @@ TEST(MonitoredStream, ReportsReadsThatBroughtBytes) {
 }
 
 // The wrapped handler runs on its own associated executor (a strand), as it would unwrapped.
-TEST(MonitoredStream, KeepsTheHandlersExecutor) {
-    asio::io_context io;
-    socket a(io);
-    socket b(io);
-    asio::local::connect_pair(a, b);
-    int received = 0;
-    int slowed = 0;
-    stream s{std::move(a), counting_sink{&received, &slowed}};
+TEST_F(MonitoredStream, KeepsTheHandlersExecutor) {
     auto strand = asio::make_strand(io);
     asio::write(b, asio::buffer("x", 1));
     char byte{};
@@ -91,14 +90,7 @@ TEST(MonitoredStream, KeepsTheHandlersExecutor) {
                                  asio::strand<asio::io_context::executor_type>>);
 }
 
-TEST(MonitoredStream, WritesAndCloseAreTheConnections) {
-    asio::io_context io;
-    socket a(io);
-    socket b(io);
-    asio::local::connect_pair(a, b);
-    int received = 0;
-    int slowed = 0;
-    stream s{std::move(a), counting_sink{&received, &slowed}};
+TEST_F(MonitoredStream, WritesAndCloseAreTheConnections) {
     std::size_t sent = 0;
     asio::async_write(s, asio::buffer("ping", 4),
                       [&](std::error_code, std::size_t n) { sent = n; });
