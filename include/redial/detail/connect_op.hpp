@@ -20,6 +20,10 @@ namespace redial {
 
 namespace detail {
 
+/// The transports' connect timeout when none is given (tcp, tls, unix, and configuration's
+/// `connect-timeout` left unset).
+inline constexpr std::chrono::seconds default_connect_timeout{10};
+
 // One connect attempt: the socket, the resolver (TCP only) and the connect timeout on the
 // Clock policy's timer, completing its handler exactly once, with whichever of connect,
 // failure, timeout or cancel comes first.
@@ -119,6 +123,8 @@ public:
 
     /// The clock the connect timeout runs on.
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+    /// The limit on one attempt, as validated by the constructor.
+    [[nodiscard]] std::chrono::nanoseconds connect_timeout() const noexcept { return timeout_; }
 
 protected:
     connect_transport(asio::any_io_executor ex, std::chrono::nanoseconds timeout, Clock clock)

@@ -17,11 +17,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -32,13 +34,108 @@
 
 namespace redial {
 
+/// A hook the tcp and tls transports run on every attempt's socket, once per endpoint tried:
+/// after the socket is opened for the endpoint's protocol and given the socket_options, before
+/// the connect. For what socket_options does not cover: TCP_NODELAY, SO_BINDTODEVICE, SO_MARK,
+/// a bind to a source address. It runs on the attempt's executor (or inside async_connect, for
+/// an IP address with a numeric port). A returned error fails that endpoint as a refused
+/// connect would: the next endpoint is tried, and the last endpoint's error is the attempt's.
+/// So does a thrown std::system_error (its code: asio's throwing set_option and bind report the
+/// errno that way); any other exception is transport_errc::prepare_threw. Nothing escapes into
+/// the event loop.
+using socket_prepare =
+    std::function<std::error_code(asio::ip::tcp::socket&, const asio::ip::tcp::endpoint&)>;
+
 /// Settings of a TCP transport beyond the host and port.
 struct tcp_options {
-    std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10}; ///< resolve + connect
-    socket_options socket{}; ///< set on every attempt's socket before it connects
+    std::chrono::nanoseconds connect_timeout =
+        detail::default_connect_timeout; ///< resolve + connect
+    socket_options socket{};             ///< set on every attempt's socket before it connects
+    socket_prepare prepare{}; ///< run on every attempt's socket after `socket`; empty: none
+};
+
+/// Errors of the tcp and tls transports' own making (category "redial.transport").
+enum class transport_errc {
+    /// The socket_prepare hook threw something other than a std::system_error; the exception
+    /// itself is not kept (an error_code holds no text).
+    prepare_threw = 1,
 };
 
 namespace detail {
+class transport_category_impl final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "redial.transport"; }
+    std::string message(int ev) const override {
+        return ev == static_cast<int>(transport_errc::prepare_threw)
+                   ? "the socket prepare hook threw an exception"
+                   : "unknown redial.transport error";
+    }
+};
+} // namespace detail
+
+inline const std::error_category& transport_category() noexcept {
+    static const detail::transport_category_impl category;
+    return category;
+}
+inline std::error_code make_error_code(transport_errc e) noexcept {
+    return {static_cast<int>(e), transport_category()};
+}
+
+} // namespace redial
+
+template <>
+struct std::is_error_code_enum<redial::transport_errc> : std::true_type {};
+
+namespace redial {
+
+namespace detail {
+
+/// tcp_options::prepare as a transport and its attempts share it: one reference-counted
+/// pointer, so an attempt copies no std::function (steady attempts allocate nothing) and may
+/// outlive its transport. 8 bytes where a shared_ptr takes 16: the transport stays at its size
+/// (performance.md's memory per reconnector) and the attempt in its block_cache size class.
+class shared_prepare {
+public:
+    shared_prepare() noexcept = default;
+    explicit shared_prepare(socket_prepare f) : box_(f ? new box{{1}, std::move(f)} : nullptr) {}
+    shared_prepare(const shared_prepare& other) noexcept : box_(other.box_) {
+        if (box_ != nullptr) {
+            box_->refs.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    shared_prepare(shared_prepare&& other) noexcept : box_(std::exchange(other.box_, nullptr)) {}
+    shared_prepare& operator=(shared_prepare other) noexcept {
+        std::swap(box_, other.box_);
+        return *this;
+    }
+    ~shared_prepare() {
+        if (box_ != nullptr && box_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            delete box_;
+        }
+    }
+
+    /// Runs the hook, if any: its error, a thrown system_error's code, or prepare_threw.
+    std::error_code operator()(asio::ip::tcp::socket& s,
+                               const asio::ip::tcp::endpoint& endpoint) const noexcept {
+        if (box_ == nullptr) {
+            return {};
+        }
+        try {
+            return box_->fn(s, endpoint);
+        } catch (const std::system_error& e) {
+            return e.code() ? e.code() : make_error_code(transport_errc::prepare_threw);
+        } catch (...) {
+            return transport_errc::prepare_threw;
+        }
+    }
+
+private:
+    struct box {
+        std::atomic<std::size_t> refs;
+        socket_prepare fn;
+    };
+    box* box_ = nullptr;
+};
 
 // An int socket option asio has no name for (TCP_KEEPIDLE and the rest), as asio's
 // SettableSocketOption.
@@ -115,12 +212,14 @@ inline std::error_code apply_socket_options(asio::ip::tcp::socket& s,
     return ec;
 }
 
-/// A TCP attempt: connect_op plus the resolver, the endpoints it found and the options each
-/// socket gets (a copy: the attempt may outlive its transport).
+/// A TCP attempt: connect_op plus the resolver, the endpoints it found and the options and
+/// hook each socket gets (a copy and a shared reference: the attempt may outlive its
+/// transport).
 template <class Clock>
 struct tcp_connect_op : connect_op<asio::ip::tcp::socket, Clock> {
     using connect_op<asio::ip::tcp::socket, Clock>::connect_op;
     packed_socket_options options;
+    shared_prepare prepare;
     std::optional<asio::ip::tcp::resolver> resolver;
     asio::ip::tcp::resolver::results_type endpoints; // resolved: tried in order
     asio::ip::tcp::resolver::results_type::const_iterator next;
@@ -133,14 +232,64 @@ struct tcp_connect_op : connect_op<asio::ip::tcp::socket, Clock> {
         connect_op<asio::ip::tcp::socket, Clock>::abort(ec);
     }
 };
+
+// A fresh socket of the endpoint's protocol for each try, opened here rather than by
+// async_connect so the options are in place before the SYN: TCP_USER_TIMEOUT bounds the
+// handshake too, and a bind by the hook chooses the source address.
+template <class Clock>
+std::error_code tcp_open(tcp_connect_op<Clock>& o, const asio::ip::tcp::endpoint& endpoint) {
+    std::error_code ec;
+    o.socket.close(ec);
+    ec.clear(); // closing a socket that was never opened is no failure
+    o.socket.open(endpoint.protocol(), ec);
+    if (!ec) {
+        ec = apply_socket_options(o.socket, o.options);
+    }
+    return ec ? ec : o.prepare(o.socket, endpoint);
+}
+
+// One connect path for both kinds of host: an IP literal's endpoint, or the resolved ones
+// in order (each failure tries the next; the last one's error is the attempt's). Outside the
+// transport so a test can run it over endpoints of its own (this machine's names resolve to
+// one address).
+template <class Clock>
+void tcp_connect(std::shared_ptr<tcp_connect_op<Clock>> op, asio::ip::tcp::endpoint endpoint) {
+    std::error_code failed = tcp_open(*op, endpoint);
+    while (failed) { // no socket to connect: this endpoint failed, as a refused one would
+        if (op->done || op->next == op->endpoints.end()) {
+            op->finish(failed); // posts the handler: safe inside the initiating call too
+            return;             // (nothing if the hook cancelled the attempt)
+        }
+        endpoint = *op->next++;
+        failed = tcp_open(*op, endpoint);
+    }
+    if (op->done) {
+        return; // the hook cancelled the attempt: finished already
+    }
+    tcp_connect_op<Clock>& o = *op;
+    o.socket.async_connect(
+        endpoint, tcp_connect_op<Clock>::cached([op = std::move(op)](std::error_code ec) mutable {
+            if (op->done) {
+                return; // timed out or cancelled: finished already
+            }
+            if (ec && op->next != op->endpoints.end()) {
+                const asio::ip::tcp::endpoint following = *op->next++;
+                tcp_connect(std::move(op), following);
+                return;
+            }
+            op->finish(ec);
+        }));
+}
+
 } // namespace detail
 
 /// TCP: resolves the host on every attempt (addresses change), tries every endpoint in order,
 /// and fails with asio::error::timed_out when resolve plus connect exceed the connect timeout,
-/// measured on `Clock` (virtual time under virtual_clock). Each endpoint's socket is opened and
-/// given the socket_options (keepalive, TCP_USER_TIMEOUT) before it connects; failing to set
-/// one is that endpoint's error, like a refused connect. The connection is an
-/// asio::ip::tcp::socket. `tcp_transport` is the production one, on steady_clock.
+/// measured on `Clock` (virtual time under virtual_clock). Each endpoint's socket is opened,
+/// given the socket_options (keepalive, TCP_USER_TIMEOUT) and passed to the prepare hook
+/// before it connects; failing to set one, or the hook's error, is that endpoint's error, like
+/// a refused connect. The connection is an asio::ip::tcp::socket. `tcp_transport` is the production
+/// one, on steady_clock.
 template <clock_source Clock = steady_clock>
 class basic_tcp_transport : public detail::connect_transport<basic_tcp_transport<Clock>,
                                                              detail::tcp_connect_op<Clock>, Clock> {
@@ -162,7 +311,7 @@ public:
                         std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10},
                         Clock clock = Clock{})
         : basic_tcp_transport(std::move(ex), std::move(host), std::move(port),
-                              tcp_options{connect_timeout, {}}, std::move(clock)) {}
+                              tcp_options{connect_timeout, {}, {}}, std::move(clock)) {}
 
     /// With socket options too: throws the config_errors above, and validate_socket_options'
     /// (`tcp-keepalive`, `tcp-user-timeout`) for values Linux would refuse or clamp.
@@ -170,7 +319,7 @@ public:
                         tcp_options options, Clock clock = Clock{})
         : base(std::move(ex), detail::require_positive("connect-timeout", options.connect_timeout),
                std::move(clock)),
-          host_(std::move(host)), port_(std::move(port)) {
+          host_(std::move(host)), port_(std::move(port)), prepare_(std::move(options.prepare)) {
         if (host_.empty()) {
             throw config_error("tcp host", host_, "must not be empty");
         }
@@ -195,7 +344,7 @@ public:
             check_host_name(host_);
         }
         if (!not_ip && digits) {
-            numeric_.emplace(address, static_cast<unsigned short>(port_number));
+            numeric_ = asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port_number));
         }
         validate_socket_options(options.socket);
         socket_ = detail::packed_socket_options::pack(options.socket);
@@ -246,8 +395,9 @@ private:
     // per clock.
     void launch(std::shared_ptr<op_type> op, const asio::any_io_executor& ex) {
         op->options = socket_;
-        if (numeric_) { // an IP literal: no resolver, no trip through its thread
-            connect(std::move(op), *numeric_);
+        op->prepare = prepare_;     // a reference count
+        if (numeric_.port() != 0) { // an IP literal: no resolver, no trip through its thread
+            detail::tcp_connect(std::move(op), numeric_);
             return;
         }
         // The resolver lives only as long as the attempt: nothing idle per transport.
@@ -269,52 +419,17 @@ private:
                 op->endpoints = endpoints; // shares the results: a reference count
                 op->next = op->endpoints.begin();
                 const asio::ip::tcp::endpoint first = *op->next++;
-                connect(std::move(op), first);
+                detail::tcp_connect(std::move(op), first);
             }));
-    }
-
-    // One connect path for both kinds of host: an IP literal's endpoint, or the resolved ones
-    // in order (each failure tries the next; the last one's error is the attempt's).
-    static void connect(std::shared_ptr<op_type> op, asio::ip::tcp::endpoint endpoint) {
-        std::error_code failed = open(*op, endpoint);
-        while (failed) { // no socket to connect: this endpoint failed, as a refused one would
-            if (op->next == op->endpoints.end()) {
-                op->finish(failed); // posts the handler: safe inside the initiating call too
-                return;
-            }
-            endpoint = *op->next++;
-            failed = open(*op, endpoint);
-        }
-        op_type& o = *op;
-        o.socket.async_connect(endpoint,
-                               op_type::cached([op = std::move(op)](std::error_code ec) mutable {
-                                   if (op->done) {
-                                       return; // timed out or cancelled: finished already
-                                   }
-                                   if (ec && op->next != op->endpoints.end()) {
-                                       const asio::ip::tcp::endpoint following = *op->next++;
-                                       connect(std::move(op), following);
-                                       return;
-                                   }
-                                   op->finish(ec);
-                               }));
-    }
-
-    // A fresh socket of the endpoint's protocol for each try, opened here rather than by
-    // async_connect so the options are in place before the SYN: TCP_USER_TIMEOUT bounds the
-    // handshake too.
-    static std::error_code open(op_type& o, const asio::ip::tcp::endpoint& endpoint) {
-        std::error_code ec;
-        o.socket.close(ec);
-        ec.clear(); // closing a socket that was never opened is no failure
-        o.socket.open(endpoint.protocol(), ec);
-        return ec ? ec : detail::apply_socket_options(o.socket, o.options);
     }
 
     std::string host_;
     std::string port_;
-    std::optional<asio::ip::tcp::endpoint> numeric_; // host and port as numbers, if they are
+    // Host and port as numbers, if they are (port 0 if not: a numeric port is 1-65535). Not an
+    // optional: its flag would cost the 8 bytes prepare_ fits in.
+    asio::ip::tcp::endpoint numeric_;
     detail::packed_socket_options socket_;
+    detail::shared_prepare prepare_;
 };
 
 /// TCP on steady_clock: production time.

@@ -57,8 +57,11 @@ struct tls_options {
     std::optional<std::string> ca_file{}; ///< PEM file of trusted CAs; unset: the system's store
     bool verify = true;                   ///< turn off only for tests against throwaway servers
     std::optional<std::string> sni{};     ///< server name sent and verified; unset: the host
-    std::chrono::nanoseconds connect_timeout = std::chrono::seconds{10}; ///< TCP + handshake
+    std::chrono::nanoseconds connect_timeout = detail::default_connect_timeout; ///< TCP + handshake
     socket_options socket{}; ///< set on every attempt's TCP socket before it connects
+    /// Run on every attempt's TCP socket after `socket`, before the connect, as
+    /// tcp_options::prepare is; empty: none.
+    socket_prepare prepare{};
 };
 
 /// A TLS stream the reconnector can close.
@@ -148,8 +151,8 @@ private:
 
 /// TLS over TCP: basic_tcp_transport's connect (resolve, every endpoint), then a client
 /// handshake with SNI, peer verification and host name verification, all within the connect
-/// timeout, measured on `Clock` (virtual time under virtual_clock); the socket options apply to
-/// the TCP socket underneath. A verification failure is a
+/// timeout, measured on `Clock` (virtual time under virtual_clock); the socket options and the
+/// prepare hook apply to the TCP socket underneath. A verification failure is a
 /// connect error whose message says why (tls_verify_category). `tls_transport` is the
 /// production one, on steady_clock.
 template <clock_source Clock = steady_clock>
@@ -163,7 +166,8 @@ public:
     /// given).
     basic_tls_transport(asio::any_io_executor ex, const std::string& host, std::string port,
                         tls_options options = {}, Clock clock = Clock{})
-        : tcp_(ex, host, std::move(port), tcp_options{options.connect_timeout, options.socket},
+        : tcp_(ex, host, std::move(port),
+               tcp_options{options.connect_timeout, options.socket, std::move(options.prepare)},
                clock),
           shared_(std::make_shared<shared>(
               shared{std::move(ex),
@@ -204,6 +208,10 @@ public:
 
     /// The clock the connect timeout runs on.
     [[nodiscard]] const Clock& clock() const noexcept { return tcp_.clock(); }
+    /// The limit on one attempt (TCP and handshake), as validated by the constructor.
+    [[nodiscard]] std::chrono::nanoseconds connect_timeout() const noexcept {
+        return tcp_.connect_timeout();
+    }
 
 private:
     using stream_type = tls_connection::stream_type;
