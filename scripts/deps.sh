@@ -1,8 +1,9 @@
-# Sourced by the quick-start scripts: installs the Debian packages redial's build needs.
+# Sourced by the quick-start scripts: installs the Debian packages redial's build needs (and
+# redis-server, the real server scripts/test-redis.sh runs redial-redis against).
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
 redial_packages=(cmake ninja-build g++ clang-16 clang-tidy-16 libclang-rt-16-dev ccache
     clang-format-16 pkg-config libasio-dev libboost-dev librange-v3-dev libgtest-dev libgmock-dev
-    libbenchmark-dev libssl-dev openssl valgrind)
+    libbenchmark-dev libssl-dev openssl valgrind redis-server)
 
 redial_install_deps() {
     local missing=()
