@@ -3,13 +3,13 @@
 # each over a copy of its seed corpus for a bounded time, one process per target. Fails on any
 # crash, invariant violation, timeout or leak; the input that caused it is kept and named.
 # Usage: scripts/fuzz.sh [seconds-per-target (default 30)] [target...]
-#        (targets: duration config machine; REDIAL_FUZZ_DIR overrides build-fuzz)
+#        (targets: duration config machine resp; REDIAL_FUZZ_DIR overrides build-fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift $(($# > 0 ? 1 : 0))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(duration config machine)
+[ ${#targets[@]} -gt 0 ] || targets=(duration config machine resp)
 dir=${REDIAL_FUZZ_DIR:-build-fuzz}
 
 # -O1 with Debug's -g: CMake's other build types would append -O2 after these flags.

@@ -227,29 +227,29 @@ private:
         return complete(std::move(v));
     }
 
-    // A line up to CRLF, within max_line. A bare LF or CR inside is not RESP.
+    // A line up to CRLF, within max_line. A bare LF or CR in it is not RESP. Decided by the
+    // first CR or LF alone, so any split of the bytes reaches the same verdict: a CR must be
+    // followed by LF, an LF must follow a CR, and a line that has neither within max_line + 2
+    // bytes is too long.
     step read_line(std::string_view in, std::string_view& line, std::size_t& end) {
         const std::size_t lf = in.substr(0, limits_.max_line + 2).find('\n');
-        if (lf == std::string_view::npos) {
-            if (in.size() >= limits_.max_line + 2) {
-                return fail("a line longer than " + std::to_string(limits_.max_line) + " bytes");
-            }
-            // A lone CR can only be the line's end still coming; one before it is not RESP.
-            const std::size_t cr = in.find('\r');
-            if (cr != std::string_view::npos && cr + 1 < in.size()) {
-                return fail("a CR not followed by LF in " + shown(in.substr(0, cr + 2)));
-            }
-            return step::more;
-        }
-        if (lf == 0 || in[lf - 1] != '\r') {
+        // Past max_line, a CR ends a line that is too long anyway.
+        const std::size_t cr = in.substr(0, limits_.max_line + 1).find('\r');
+        if (lf != std::string_view::npos && (cr == std::string_view::npos || lf < cr)) {
             return fail("a line ending in LF without CR: " + shown(in.substr(0, lf + 1)));
         }
-        line = in.substr(0, lf - 1);
-        if (line.find('\r') != std::string_view::npos) {
-            return fail("a CR inside the line " + shown(line));
+        if (cr != std::string_view::npos && cr + 1 < in.size()) {
+            if (in[cr + 1] != '\n') {
+                return fail("a CR not followed by LF in " + shown(in.substr(0, cr + 2)));
+            }
+            line = in.substr(0, cr);
+            end = cr + 2;
+            return step::progress;
         }
-        end = lf + 1;
-        return step::progress;
+        if (in.size() >= limits_.max_line + 2) {
+            return fail("a line longer than " + std::to_string(limits_.max_line) + " bytes");
+        }
+        return step::more;
     }
 
     // A length in a header: a non-negative whole number, or -1 where RESP2 allows a null.

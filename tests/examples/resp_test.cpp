@@ -116,6 +116,28 @@ TEST(Resp, AnySplitGivesTheSameReply) {
     }
 }
 
+// An error is decided by the bytes, not by how they arrive: every split of these gives the
+// error the whole gives (a split parse never fails earlier, or otherwise).
+TEST(Resp, AnySplitGivesTheSameError) {
+    const resp::limits l{.max_depth = 4, .max_line = 8, .max_bytes = 64, .max_values = 8};
+    for (const std::string wire : {"+a\rb\r\n", "*2\r\n+a\n", "+0123456789\r\n", "+0123456\r\r\n",
+                                   "+01234567\r\n", "$3\r\nabcd\r\n", "*2\r\n:1\r\n:x\r\n"}) {
+        const std::string whole = error_of(wire, l);
+        for (std::size_t cut = 0; cut < wire.size(); ++cut) {
+            resp::parser p{l};
+            std::string buffer = wire.substr(0, cut);
+            const resp::result first = p.parse(buffer);
+            if (first.status != status::error) { // else the bytes before the cut decided it
+                ASSERT_EQ(first.status, status::need_more) << "cut at " << cut;
+                buffer.erase(0, first.consumed);
+                buffer += wire.substr(cut);
+                EXPECT_EQ(p.parse(buffer).status, status::error);
+            }
+            EXPECT_EQ(p.error(), whole) << "cut at " << cut;
+        }
+    }
+}
+
 TEST(Resp, BytesAfterAReplyAreLeftForTheNext) {
     resp::parser p;
     const std::string wire = "+PONG\r\n:1\r\n";
@@ -143,7 +165,7 @@ TEST(Resp, MalformedInputIsAClearError) {
     EXPECT_EQ(error_of("*2\r\n+a\n"),
               "RESP: a line ending in LF without CR: \"+a\\n\" (at byte 4 of the reply)");
     EXPECT_EQ(error_of("+a\rb\r\n"),
-              "RESP: a CR inside the line \"+a\\rb\" (at byte 0 of the reply)");
+              "RESP: a CR not followed by LF in \"+a\\rb\" (at byte 0 of the reply)");
     EXPECT_EQ(error_of("+a\rb"),
               "RESP: a CR not followed by LF in \"+a\\rb\" (at byte 0 of the reply)");
     EXPECT_EQ(error_of("#x\r\n"),
