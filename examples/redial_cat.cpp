@@ -10,6 +10,8 @@
 
 #include <redial/clock/steady_clock.hpp>
 #include <redial/config.hpp>
+#include <redial/config/tls.hpp>
+#include <redial/config/transport.hpp>
 #include <redial/error.hpp>
 #include <redial/observer/ostream.hpp>
 #include <redial/reconnector.hpp>
@@ -746,12 +748,14 @@ static int tool_main(int argc, char** argv) {
         usage_error("give either HOST:PORT or --unix PATH, not both");
     }
     check_liveness(o, tool, pairs);
-    const std::chrono::nanoseconds connect_timeout =
-        o.connect_timeout.value_or(std::chrono::seconds{10});
 
+    // The transports from the options (connect-timeout, tcp-keepalive, tcp-user-timeout),
+    // checked as every builder checks them.
     asio::io_context io;
     if (tool.unix_path) {
-        return run(io, redial::unix_transport{io.get_executor(), *tool.unix_path, connect_timeout},
+        return run(io,
+                   redial::unix_transport{io.get_executor(), *tool.unix_path,
+                                          redial::make_connect_timeout(o)},
                    o, tool);
     }
     if (tool.target.empty()) {
@@ -759,14 +763,10 @@ static int tool_main(int argc, char** argv) {
     }
     const auto [host, port] = split_target(tool.target);
     if (tool.tls) {
+        redial::tls_options settings = redial::make_tls_options(o, {.ca_file = tool.ca_file});
         std::optional<redial::tls_transport> tls;
         try {
-            tls.emplace(io.get_executor(), host, port,
-                        redial::tls_options{.ca_file = tool.ca_file,
-                                            .verify = true,
-                                            .sni = std::nullopt,
-                                            .connect_timeout = connect_timeout,
-                                            .socket = redial::detail::chosen_socket_options(o)});
+            tls.emplace(io.get_executor(), host, port, std::move(settings));
         } catch (const redial::config_error& e) {
             // The transport names its own key ("tls ca-file"): name the flag or variable, and
             // keep the reason after the "invalid KEY \"VALUE\": " prefix.
@@ -779,10 +779,8 @@ static int tool_main(int argc, char** argv) {
         return run(io, std::move(*tls), o, tool);
     }
     return run(io,
-               redial::tcp_transport{
-                   io.get_executor(), host, port,
-                   redial::tcp_options{connect_timeout, redial::detail::chosen_socket_options(o)}},
-               o, tool);
+               redial::tcp_transport{io.get_executor(), host, port, redial::make_tcp_options(o)}, o,
+               tool);
 }
 
 int main(int argc, char** argv) {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -303,6 +304,228 @@ TEST_F(TcpTransport, BadSocketOptionsAreRefusedNamingTheKeyAndValue) {
               "default)");
     EXPECT_EQ(refused({.keepalive = redial::tcp_keepalive{1s, 1s, 1}, .user_timeout = 1ms}),
               "accepted");
+}
+
+// The prepare hook runs once per attempt, through both connect paths, on the open socket
+// after the socket options and before the connect; what it sets (TCP_NODELAY) is on the
+// connection handed out.
+TEST_F(TcpTransport, ThePrepareHookRunsOnEachAttemptsOpenSocketBeforeTheConnect) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    struct call {
+        tcp::endpoint endpoint;
+        bool open;
+        int keepalive;
+        std::error_code peer; // the remote endpoint: not connected yet
+    };
+    std::vector<call> calls;
+    const redial::tcp_options options{
+        .socket = {.keepalive = redial::tcp_keepalive{61s, 7s, 3}},
+        .prepare = [&](tcp::socket& s, const tcp::endpoint& e) -> std::error_code {
+            std::error_code peer;
+            (void)s.remote_endpoint(peer);
+            calls.push_back(
+                {e, s.is_open(), option(s.native_handle(), SOL_SOCKET, SO_KEEPALIVE), peer});
+            std::error_code ec;
+            s.set_option(tcp::no_delay(true), ec);
+            return ec;
+        }};
+    const tcp::endpoint server(asio::ip::address_v4::loopback(), acceptor.local_endpoint().port());
+    for (const char* host : {"127.0.0.1", "localhost", "127.0.0.1"}) {
+        redial::tcp_transport t{io.get_executor(), host, port, options};
+        std::optional<tcp::socket> connection;
+        t.async_connect([&](std::error_code ec, tcp::socket s) {
+            EXPECT_FALSE(ec) << ec.message();
+            connection.emplace(std::move(s));
+        });
+        io.restart();
+        while (!connection && io.run_one() != 0) {
+        }
+        ASSERT_TRUE(connection) << host;
+        EXPECT_EQ(option(connection->native_handle(), IPPROTO_TCP, TCP_NODELAY), 1) << host;
+    }
+    ASSERT_EQ(calls.size(), 3U);
+    for (const call& c : calls) {
+        EXPECT_EQ(c.endpoint, server);
+        EXPECT_TRUE(c.open);
+        EXPECT_EQ(c.keepalive, 1); // the socket options are set first
+        EXPECT_EQ(c.peer, asio::error::not_connected);
+    }
+    // Without a hook, a fresh connection has Nagle on: the hook's setting was not a default.
+    redial::tcp_transport plain{io.get_executor(), "127.0.0.1", port, 2s};
+    std::optional<tcp::socket> connection;
+    plain.async_connect([&](std::error_code ec, tcp::socket s) {
+        EXPECT_FALSE(ec) << ec.message();
+        connection.emplace(std::move(s));
+        acceptor.close();
+    });
+    io.restart();
+    io.run();
+    ASSERT_TRUE(connection);
+    EXPECT_EQ(option(connection->native_handle(), IPPROTO_TCP, TCP_NODELAY), 0);
+    EXPECT_EQ(calls.size(), 3U);
+}
+
+// A hook's error fails the endpoint before any SYN: the server accepts nothing and the attempt
+// fails with that error, its socket closed. A thrown std::system_error gives its code; any
+// other exception transport_errc::prepare_threw; nothing escapes into run().
+TEST_F(TcpTransport, AHookErrorOrExceptionFailsTheAttemptWithoutAConnect) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    const auto attempt = [&](redial::socket_prepare hook) {
+        redial::tcp_transport t{io.get_executor(), "127.0.0.1", port,
+                                redial::tcp_options{.prepare = std::move(hook)}};
+        std::optional<std::error_code> got;
+        t.async_connect([&](std::error_code ec, tcp::socket s) {
+            got = ec;
+            EXPECT_FALSE(s.is_open());
+        });
+        io.restart();
+        while (!got && io.run_one() != 0) {
+        }
+        return got.value_or(std::error_code{});
+    };
+    const std::error_code denied = std::make_error_code(std::errc::permission_denied);
+    EXPECT_EQ(attempt([&](tcp::socket&, const tcp::endpoint&) { return denied; }), denied);
+    EXPECT_EQ(attempt([](tcp::socket&, const tcp::endpoint&) -> std::error_code {
+                  throw std::system_error(std::make_error_code(std::errc::no_such_device));
+              }),
+              std::errc::no_such_device);
+    const std::error_code threw =
+        attempt([](tcp::socket&, const tcp::endpoint&) -> std::error_code {
+            throw std::runtime_error("boom");
+        });
+    EXPECT_EQ(threw, redial::transport_errc::prepare_threw);
+    EXPECT_EQ(threw.message(), "the socket prepare hook threw an exception");
+    EXPECT_STREQ(threw.category().name(), "redial.transport");
+    EXPECT_EQ(attempt([](tcp::socket&, const tcp::endpoint&) -> std::error_code { throw 42; }),
+              redial::transport_errc::prepare_threw);
+    // A system_error without an error is still a failure, not a success.
+    EXPECT_EQ(attempt([](tcp::socket&, const tcp::endpoint&) -> std::error_code {
+                  throw std::system_error(std::error_code{}, "odd");
+              }),
+              redial::transport_errc::prepare_threw);
+    EXPECT_EQ(accepted, 0);
+}
+
+// Through a reconnector: a hook that always throws is an attempt failure like any other, and
+// the give-up names it.
+TEST_F(TcpTransport, AThrowingHookGivesUpWithItsErrorNamed) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    reconnector r{io.get_executor(),
+                  redial::tcp_transport{
+                      io.get_executor(), "127.0.0.1", port,
+                      redial::tcp_options{
+                          .prepare = [](tcp::socket&, const tcp::endpoint&) -> std::error_code {
+                              throw std::logic_error("bug in the hook");
+                          }}},
+                  redial::steady_clock{},
+                  redial::exponential_backoff{1ms, 2.0, 4ms},
+                  redial::uptime_threshold{100ms},
+                  redial::machine_options{.give_up_timeout = 30ms}};
+    r.async_run(redial::hold_session{}, [&](std::error_code ec) {
+        result = ec;
+        acceptor.close();
+    });
+    io.run();
+    EXPECT_EQ(result, redial::reconnect_errc::timed_out);
+    EXPECT_EQ(r.give_up_message(),
+              "reconnect timed out after 30ms: the socket prepare hook threw an exception");
+    EXPECT_GE(r.observer().attempts, 3);
+    EXPECT_EQ(accepted, 0);
+}
+
+// The endpoints a name resolves to, through the transport's own connect path (this machine's
+// names resolve to one address, so the test gives the attempt two): a hook's error on the first
+// tries the next, and the last endpoint's error is the attempt's.
+struct TcpEndpoints : loopback {
+    using op_type = redial::detail::tcp_connect_op<redial::steady_clock>;
+    std::vector<tcp::endpoint> seen;
+
+    std::error_code attempt(const std::vector<tcp::endpoint>& endpoints,
+                            std::function<std::error_code(const tcp::endpoint&)> verdict) {
+        std::optional<std::error_code> got;
+        auto op = op_type::begin<op_type>(
+            io.get_executor(), redial::steady_clock{},
+            [&](std::error_code ec, tcp::socket s) {
+                got = ec;
+                if (!ec) {
+                    EXPECT_EQ(s.remote_endpoint(), endpoints.back());
+                }
+            },
+            2s);
+        op->prepare =
+            redial::detail::shared_prepare([this, verdict](tcp::socket& s, const tcp::endpoint& e) {
+                EXPECT_TRUE(s.is_open());
+                seen.push_back(e);
+                return verdict(e);
+            });
+        op->endpoints =
+            tcp::resolver::results_type::create(endpoints.begin(), endpoints.end(), "test", port);
+        op->next = op->endpoints.begin();
+        const tcp::endpoint first = *op->next++;
+        redial::detail::tcp_connect(std::move(op), first);
+        io.restart();
+        while (!got && io.run_one() != 0) {
+        }
+        return got.value_or(std::make_error_code(std::errc::interrupted));
+    }
+};
+
+TEST_F(TcpEndpoints, AHookErrorTriesTheNextEndpointAndTheLastErrorIsTheAttempts) {
+    serve([this](std::shared_ptr<tcp::socket> s) { held.push_back(std::move(s)); });
+    const unsigned short p = acceptor.local_endpoint().port();
+    const tcp::endpoint other(asio::ip::make_address("127.0.0.2"), p); // never connected to
+    const tcp::endpoint server(asio::ip::address_v4::loopback(), p);
+    const std::error_code unreachable = std::make_error_code(std::errc::network_unreachable);
+    const std::error_code denied = std::make_error_code(std::errc::permission_denied);
+
+    // The first refused by the hook, the second connects.
+    EXPECT_EQ(attempt({other, server},
+                      [&](const tcp::endpoint& e) {
+                          return e == other ? unreachable : std::error_code{};
+                      }),
+              std::error_code{});
+    EXPECT_EQ(seen, (std::vector<tcp::endpoint>{other, server}));
+    EXPECT_EQ(accepted, 1);
+
+    // Both refused by the hook: the second's error.
+    seen.clear();
+    EXPECT_EQ(attempt({other, server},
+                      [&](const tcp::endpoint& e) { return e == other ? unreachable : denied; }),
+              denied);
+    EXPECT_EQ(seen, (std::vector<tcp::endpoint>{other, server}));
+
+    // The hook passes the first, whose connect is refused; the second's hook error ends it.
+    tcp::acceptor closed{io, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+    const tcp::endpoint nobody = closed.local_endpoint();
+    closed.close();
+    seen.clear();
+    EXPECT_EQ(
+        attempt({nobody, server},
+                [&](const tcp::endpoint& e) { return e == nobody ? std::error_code{} : denied; }),
+        denied);
+    EXPECT_EQ(seen, (std::vector<tcp::endpoint>{nobody, server}));
+
+    // The hook fails the first, the second's connect is refused: refused is the attempt's.
+    seen.clear();
+    EXPECT_EQ(
+        attempt({server, nobody},
+                [&](const tcp::endpoint& e) { return e == server ? denied : std::error_code{}; }),
+        asio::error::connection_refused);
+    EXPECT_EQ(seen, (std::vector<tcp::endpoint>{server, nobody}));
+    EXPECT_EQ(accepted, 1);
+    acceptor.close();
+}
+
+// connect_timeout() is the validated value the setup stage takes as its default deadline.
+TEST_F(TcpTransport, ConnectTimeoutIsTheValueGiven) {
+    EXPECT_EQ((redial::tcp_transport{io.get_executor(), "127.0.0.1", port}.connect_timeout()), 10s);
+    EXPECT_EQ(
+        (redial::tcp_transport{io.get_executor(), "127.0.0.1", port, 1500ms}.connect_timeout()),
+        1500ms);
+    EXPECT_EQ((redial::tcp_transport{io.get_executor(), "localhost", port,
+                                     redial::tcp_options{.connect_timeout = 3ns}}
+                   .connect_timeout()),
+              3ns);
 }
 
 TEST_F(TcpTransport, CancelDuringResolveAbortsTheAttempt) {

@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 #include <optional>
 #include <spawn.h>
+#include <stdexcept>
 #include <string>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -211,6 +212,81 @@ TEST_F(TlsTransport, SocketOptionsAreSetOnTheTcpSocketUnderneath) {
     EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPINTVL), 5);
     EXPECT_EQ(option(IPPROTO_TCP, TCP_KEEPCNT), 4);
     EXPECT_EQ(option(IPPROTO_TCP, TCP_USER_TIMEOUT), 3000);
+}
+
+// tls_options::prepare runs on the TCP socket under the TLS stream, once per attempt, after the
+// socket options and before the connect; its setting is on the connection; its error fails the
+// attempt before any handshake.
+TEST_F(TlsTransport, ThePrepareHookRunsOnTheTcpSocketUnderneath) {
+    start_server();
+    asio::io_context io;
+    int calls = 0;
+    int keepalive_seen = -1;
+    std::error_code peer_seen;
+    redial::tls_transport t{
+        io.get_executor(),
+        "localhost",
+        port,
+        {.verify = false,
+         .socket = {.keepalive = redial::tcp_keepalive{45s, 5s, 4}},
+         .prepare = [&](tcp::socket& s, const tcp::endpoint& e) -> std::error_code {
+             ++calls;
+             EXPECT_EQ(e.port(), std::stoi(port));
+             int value = -1;
+             socklen_t size = sizeof value;
+             ::getsockopt(s.native_handle(), SOL_SOCKET, SO_KEEPALIVE, &value, &size);
+             keepalive_seen = value;
+             (void)s.remote_endpoint(peer_seen);
+             std::error_code ec;
+             s.set_option(tcp::no_delay(true), ec);
+             return ec;
+         }}};
+    std::optional<redial::tls_connection> connection;
+    t.async_connect([&](std::error_code ec, redial::tls_connection c) {
+        EXPECT_FALSE(ec) << ec.message();
+        connection.emplace(std::move(c));
+    });
+    io.run();
+    ASSERT_TRUE(connection && connection->is_open());
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(keepalive_seen, 1);
+    EXPECT_EQ(peer_seen, asio::error::not_connected);
+    int nodelay = -1;
+    socklen_t size = sizeof nodelay;
+    EXPECT_EQ(::getsockopt(connection->stream().lowest_layer().native_handle(), IPPROTO_TCP,
+                           TCP_NODELAY, &nodelay, &size),
+              0);
+    EXPECT_EQ(nodelay, 1);
+
+    const std::error_code denied = std::make_error_code(std::errc::permission_denied);
+    EXPECT_EQ(
+        run("localhost", {.verify = false,
+                          .prepare = [&](tcp::socket&, const tcp::endpoint&) { return denied; }}),
+        "reconnect timed out after 30ms: " + denied.message());
+    EXPECT_EQ(
+        run("localhost", {.verify = false,
+                          .prepare = [](tcp::socket&, const tcp::endpoint&) -> std::error_code {
+                              throw std::runtime_error("boom");
+                          }}),
+        "reconnect timed out after 30ms: the socket prepare hook threw an exception");
+}
+
+// connect_timeout() is the validated value: the TCP connect's and the handshake's limit.
+TEST_F(TlsTransport, ConnectTimeoutIsTheValueGiven) {
+    asio::io_context io;
+    EXPECT_EQ((redial::tls_transport{io.get_executor(), "localhost", port, {}}.connect_timeout()),
+              10s);
+    EXPECT_EQ(
+        (redial::tls_transport{io.get_executor(), "localhost", port, {.connect_timeout = 2500ms}}
+             .connect_timeout()),
+        2500ms);
+    redial::virtual_clock clock{io};
+    const redial::basic_tls_transport<redial::virtual_clock> v{
+        io.get_executor(), "localhost", port, {.connect_timeout = 7s}, clock};
+    EXPECT_EQ(v.connect_timeout(), 7s);
+    // clock(): the one given (a copy sharing its time), for the setup stage's deadline.
+    clock.advance(3s);
+    EXPECT_EQ(v.clock().now(), redial::time_point{} + 3s);
 }
 
 TEST_F(TlsTransport, BadSocketOptionsAreAConfigErrorNamingTheKey) {

@@ -135,4 +135,16 @@ TEST_F(UnixTransport, TheConnectTimeoutIsAWaitOnTheVirtualClock) {
     EXPECT_EQ(clock.now(), redial::time_point{});
 }
 
+// connect_timeout() and clock(): what a setup stage over this transport takes for its deadline.
+TEST_F(UnixTransport, ConnectTimeoutAndClockAreTheOnesGiven) {
+    asio::io_context io;
+    EXPECT_EQ((redial::unix_transport{io.get_executor(), path}.connect_timeout()), 10s);
+    redial::virtual_clock clock{io};
+    const redial::basic_unix_transport<redial::virtual_clock> t{io.get_executor(), path, 250ms,
+                                                                clock};
+    EXPECT_EQ(t.connect_timeout(), 250ms);
+    clock.advance(2s);
+    EXPECT_EQ(t.clock().now(), redial::time_point{} + 2s);
+}
+
 } // namespace

@@ -242,8 +242,9 @@ inline constexpr option_key keys[] = {
     {"damping-half-life", "duration > 0", "15m",
      "half-life of the flap penalty; max hold-down is 4 × it (stability=damping)",
      set_duration<&options::damping_half_life>, get_duration<&options::damping_half_life>},
-    {"connect-timeout", "duration > 0", "transport default", "limit on one connect attempt",
-     set_duration<&options::connect_timeout>, get_duration<&options::connect_timeout>},
+    {"connect-timeout", "duration > 0", "transport default",
+     "limit on one attempt: resolve, connect, TLS, setup", set_duration<&options::connect_timeout>,
+     get_duration<&options::connect_timeout>},
     {"max-attempts", "whole number, 0 = unlimited", "0",
      "give up after this many failed attempts in a streak",
      [](options& o, std::string_view as, std::string_view v) {
