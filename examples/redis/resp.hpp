@@ -59,8 +59,8 @@ struct value {
 /// What one reply may take. A reply past any of them is a protocol error (the connection is
 /// not trusted further), never an allocation the peer chose.
 struct limits {
-    std::size_t max_depth = 32;        ///< aggregates nested in aggregates
-    std::size_t max_line = 64 * 1024;  ///< a line: simple string, error, number, header
+    std::size_t max_depth = 32;                    ///< aggregates nested in aggregates
+    std::size_t max_line = std::size_t{64} * 1024; ///< a line: simple string, error, number, header
     std::size_t max_bytes = 64u << 20; ///< a reply's bytes in all (so any one bulk string)
     std::size_t max_values = 1u << 20; ///< values in a reply, at every level
 };
