@@ -470,19 +470,33 @@ private:
                     self->on_connect(ec, std::move(c));
                 }
             }
+            // A transport that says more than a code (a setup stage's failure text).
+            void operator()(failure f, typename Transport::connection c) const {
+                if (auto self = weak.lock()) {
+                    self->on_connect(std::move(f), std::move(c));
+                }
+            }
         };
 
         // False once stop() was asked for (from any thread) or the run ended: from then on no
         // completion runs session code, observer hooks or user handlers.
         bool live() const noexcept { return !stopped_ && !stop_requested_.load(); }
 
-        void on_connect(std::error_code ec, typename Transport::connection c) {
+        // Result is an error_code or a failure: a failure is one whose code is set.
+        template <class Result>
+        void on_connect(Result result, typename Transport::connection c) {
             if (!live()) {
                 return;
             }
             const time_point now = clock_.now();
-            if (ec) {
-                failure f{ec};
+            bool failed = false;
+            if constexpr (std::is_same_v<Result, failure>) {
+                failed = static_cast<bool>(result.code);
+            } else {
+                failed = static_cast<bool>(result);
+            }
+            if (failed) {
+                failure f{std::move(result)};
                 observe(connect_failed_event{f, machine_.attempts(), now});
                 act(machine_.on_connect_failed(now, std::move(f)));
                 return;

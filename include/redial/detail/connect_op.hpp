@@ -125,6 +125,8 @@ public:
     [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
     /// The limit on one attempt, as validated by the constructor.
     [[nodiscard]] std::chrono::nanoseconds connect_timeout() const noexcept { return timeout_; }
+    /// The executor attempts run on when the handler has none of its own.
+    [[nodiscard]] asio::any_io_executor get_executor() const noexcept { return ex_; }
 
 protected:
     connect_transport(asio::any_io_executor ex, std::chrono::nanoseconds timeout, Clock clock)

@@ -1,21 +1,26 @@
 #ifndef REDIAL_TRANSPORT_CONCEPT_HPP
 #define REDIAL_TRANSPORT_CONCEPT_HPP
 
+#include <redial/failure.hpp>
+
 #include <concepts>
 #include <system_error>
 
 namespace redial {
 
 namespace detail {
-/// The handler shape every transport's async_connect must accept.
+/// The handler shapes a transport's async_connect may complete with: an error code, or a
+/// failure (a code and a text: a setup step's "-WRONGPASS ...").
 template <class Connection>
 struct connect_handler_probe {
     void operator()(std::error_code, Connection) const {}
+    void operator()(const failure&, Connection) const {}
 };
 } // namespace detail
 
 /// The Transport policy of a reconnector: makes connections. `async_connect` completes with
-/// (error_code, connection) and owns its own connect timeout; `cancel()` aborts a pending
+/// (error_code, connection), or (failure, connection) to say more than a code can, and owns its
+/// own connect timeout; `cancel()` aborts a pending
 /// connect (it then completes with an error). A connection is movable and has `close()`,
 /// which ends a session in progress.
 template <class T>

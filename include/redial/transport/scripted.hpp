@@ -145,19 +145,20 @@ public:
                     if (chat_) {
                         chat_->written();
                     }
+                    // The handler's executor is asked for before the handler moves into the
+                    // lambda (an awaitable's handler has none once moved from).
                     if (!chat_ && !timer_) {
-                        asio::post(asio::bind_executor(asio::get_associated_executor(handler),
-                                                       [h = std::move(handler)]() mutable {
-                                                           std::move(h)(asio::error::not_connected,
-                                                                        std::size_t{0});
-                                                       }));
+                        const auto own = asio::get_associated_executor(handler);
+                        asio::post(asio::bind_executor(own, [h = std::move(handler)]() mutable {
+                            std::move(h)(asio::error::not_connected, std::size_t{0});
+                        }));
                         return;
                     }
                     const asio::any_io_executor ex = get_executor();
-                    asio::post(ex, asio::bind_executor(asio::get_associated_executor(handler, ex),
-                                                       [h = std::move(handler), n]() mutable {
-                                                           std::move(h)(std::error_code{}, n);
-                                                       }));
+                    const auto own = asio::get_associated_executor(handler, ex);
+                    asio::post(ex, asio::bind_executor(own, [h = std::move(handler), n]() mutable {
+                                   std::move(h)(std::error_code{}, n);
+                               }));
                 },
                 token);
         }
@@ -315,6 +316,9 @@ public:
 
     /// Attempts made so far.
     [[nodiscard]] std::size_t attempts() const noexcept { return attempts_; }
+    /// The clock every delay passes on, and the executor attempts run on by default.
+    [[nodiscard]] const Clock& clock() const noexcept { return clock_; }
+    [[nodiscard]] asio::any_io_executor get_executor() const noexcept { return ex_; }
 
 private:
     template <class Handler>

@@ -212,6 +212,10 @@ public:
     [[nodiscard]] std::chrono::nanoseconds connect_timeout() const noexcept {
         return tcp_.connect_timeout();
     }
+    /// The executor attempts run on when the handler has none of its own.
+    [[nodiscard]] asio::any_io_executor get_executor() const noexcept {
+        return tcp_.get_executor();
+    }
 
 private:
     using stream_type = tls_connection::stream_type;
