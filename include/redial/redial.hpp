@@ -22,6 +22,8 @@
 #include <redial/liveness/idle_timeout.hpp>
 #include <redial/liveness/none.hpp>
 #include <redial/random.hpp>
+#include <redial/setup/error.hpp>
+#include <redial/setup/machine.hpp>
 #include <redial/stability/always_stable.hpp>
 #include <redial/stability/concept.hpp>
 #include <redial/stability/flap_damping.hpp>

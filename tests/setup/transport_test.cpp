@@ -399,6 +399,34 @@ TEST_F(SetupTransport, TheReconnectorRetriesATimedOutSetupAndTheSessionGetsTheCo
     clock.advance(0s);
 }
 
+TEST_F(SetupTransport, StopDuringASetupStepEndsTheRunAndClosesTheConnection) {
+    std::optional<redial::setup_done> kept;
+    std::optional<std::error_code> step_read; // the step's read, pending until the close
+    char byte = 0;
+    auto step = [&](conn& c, redial::setup_buffer&, redial::setup_done done) {
+        c.async_read_some(asio::buffer(&byte, 1),
+                          [&](std::error_code ec, std::size_t) { step_read = ec; });
+        kept.emplace(std::move(done));
+    };
+    auto t = redial::with_setup(redial::setup_options{.timeout = 10s},
+                                inner(scripted_step::accept_forever()), step);
+    int sessions = 0;
+    auto r = redial::make_reconnector(io.get_executor(), std::move(t), redial::with_clock(clock));
+    std::optional<std::error_code> ended;
+    r.async_run([&](auto&, auto) { ++sessions; }, [&](std::error_code ec) { ended = ec; });
+    clock.advance(1s);
+    ASSERT_TRUE(kept);
+    EXPECT_FALSE(step_read);
+    r.stop();
+    clock.advance(0s);
+    ASSERT_TRUE(ended);
+    EXPECT_FALSE(*ended);                                 // stop() ends the run cleanly
+    EXPECT_EQ(step_read, asio::error::operation_aborted); // its connection closed under it
+    (*kept)();                                            // the step finishing now reaches nobody
+    clock.advance(1h);
+    EXPECT_EQ(sessions, 0);
+}
+
 // Real sockets: a server that accepts and never answers the hello. The attempt ends at the
 // transport's connect timeout (no earlier: a lower bound only, as real time allows), with the
 // timeout's text, and the server sees the hello and then the close.
