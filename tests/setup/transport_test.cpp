@@ -11,11 +11,14 @@
 #include <asio/completion_condition.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/read_until.hpp>
+#include <asio/strand.hpp>
 #include <asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -24,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -516,6 +520,81 @@ TEST(SetupOverTcp, TheSessionReadsWhatTheServerSentWithTheAnswer) {
                      [](std::error_code ec, std::size_t) { EXPECT_FALSE(ec); });
     io.run();
     EXPECT_EQ(first, "*first message*"); // what the setup read past "+OK\r\n" comes first
+}
+
+// Two threads run the io_context while a third stops: the setup's attempt, its deadline and
+// its step's completions all run on the reconnector's strand (TSan checks them), the run
+// completes once, and nothing runs after stop. The server answers each connection's hello and
+// closes it at once, so the stop lands in every phase: connecting, stepping, connected, backoff.
+struct answering_server {
+    asio::io_context& io;
+    asio::strand<asio::io_context::executor_type> strand{asio::make_strand(io)};
+    asio::ip::tcp::acceptor acceptor{strand, {asio::ip::make_address("127.0.0.1"), 0}};
+
+    void serve() {
+        acceptor.async_accept([this](std::error_code ec, asio::ip::tcp::socket s) {
+            if (ec) {
+                return;
+            }
+            auto peer = std::make_shared<asio::ip::tcp::socket>(std::move(s));
+            asio::async_write(*peer, asio::buffer(std::string_view("+OK\r\n")),
+                              [peer](std::error_code, std::size_t) {
+                                  std::error_code ignored;
+                                  peer->close(ignored);
+                              });
+            serve();
+        });
+    }
+};
+
+TEST(SetupTransportThreads, TwoThreadsRunWhileAnotherStops) {
+    const auto step = [](asio::ip::tcp::socket& s, redial::setup_buffer& in,
+                         redial::setup_done done) {
+        asio::async_read_until(
+            s, in.dynamic(), "\r\n",
+            [&in, done = std::move(done)](std::error_code e, std::size_t n) mutable {
+                if (!e) {
+                    in.consume(n);
+                }
+                done(e);
+            });
+    };
+    for (int round = 0; round < 30; ++round) {
+        asio::io_context io;
+        answering_server server{io};
+        server.serve();
+        auto r = redial::make_reconnector(
+            io.get_executor(),
+            redial::with_setup(
+                redial::tcp_transport(io.get_executor(), "127.0.0.1",
+                                      std::to_string(server.acceptor.local_endpoint().port()), 1s),
+                step),
+            redial::with_backoff(redial::exponential_backoff{100us, 2.0, 400us}),
+            redial::with_give_up({.give_up_timeout = 0s}));
+        std::atomic<int> completions{0};
+        std::atomic<bool> stopped{false};
+        std::atomic<int> after_stop{0};
+        r.async_run(
+            [&](auto& c, auto done) {
+                if (stopped.load()) {
+                    ++after_stop;
+                }
+                (void)c;
+                done(std::error_code{}); // a clean close: reconnect
+            },
+            [&](std::error_code) { ++completions; });
+        std::thread a([&] { io.run(); });
+        std::thread b([&] { io.run(); });
+        for (int i = 0; i < 20 + round * 11; ++i) {
+            std::this_thread::yield();
+        }
+        r.stop();
+        stopped = true;
+        asio::post(server.strand, [&] { server.acceptor.close(); });
+        a.join();
+        b.join();
+        EXPECT_EQ(completions.load(), 1) << "round " << round;
+    }
 }
 
 } // namespace
