@@ -9,8 +9,12 @@
 
 #include <redial/aliases.hpp>
 #include <redial/liveness/idle_timeout.hpp>
+#include <redial/setup/transport.hpp>
 
+#include <asio/completion_condition.hpp>
 #include <asio/io_context.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -97,6 +101,100 @@ void stable_cycle_idle_timeout(benchmark::State& state) {
                  redial::idle_timeout{1h});
 }
 
+// A setup step: write a hello, read the server's one-byte answer, consume it.
+struct hello_step {
+    void operator()(transport::connection& c, redial::setup_buffer& in,
+                    redial::setup_done done) const {
+        asio::async_write(
+            c, asio::buffer("HELLO", 5),
+            [&c, &in, done = std::move(done)](std::error_code ec, std::size_t) mutable {
+                if (ec) {
+                    done(ec);
+                    return;
+                }
+                asio::async_read(
+                    c, in.dynamic(), asio::transfer_exactly(1),
+                    [&in, done = std::move(done)](std::error_code e, std::size_t n) mutable {
+                        in.consume(n);
+                        done(e);
+                    });
+            });
+    }
+};
+
+// Runs `r` to its cap, then counts virtual-time steps and allocations per step.
+template <class Reconnector>
+void count_cycles(benchmark::State& state, redial::virtual_clock& clock, Reconnector& r,
+                  auto session, const char* label) {
+    r.async_run(std::move(session), [](std::error_code) {});
+    for (int i = 0; i < 64; ++i) {
+        clock.run_next();
+    }
+    std::uint64_t cycles = 0;
+    const redial_bench::alloc_trace trace;
+    const std::uint64_t before = redial_bench::allocations();
+    for (auto _ : state) {
+        clock.run_next();
+        ++cycles;
+    }
+    state.counters["allocs/cycle"] =
+        static_cast<double>(redial_bench::allocations() - before) / static_cast<double>(cycles);
+    state.SetLabel(label);
+}
+
+// Both sessions last 2 s against a server that answers each write with a byte at once.
+const redial::scripted_step answering = redial::scripted_step::accept(2s).answering_after(0s);
+
+// The baseline, written by hand: the session does the hello itself, then holds the connection.
+void stable_cycle_hello_in_session(benchmark::State& state) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    auto r = redial::make_reconnector(
+        io.get_executor(),
+        transport{clock, io.get_executor(), [](std::size_t) { return answering; }},
+        redial::with_clock(clock), redial::with_backoff(redial::exponential_backoff{1s, 2.0, 30s}),
+        redial::with_give_up({.give_up_timeout = 0s}));
+    std::string buffer;
+    count_cycles(
+        state, clock, r,
+        [&buffer](transport::connection& c, auto done) {
+            asio::async_write(
+                c, asio::buffer("HELLO", 5), [&c, &buffer, done](std::error_code ec, std::size_t) {
+                    if (ec) {
+                        done(ec);
+                        return;
+                    }
+                    buffer.clear();
+                    asio::async_read(c, asio::dynamic_buffer(buffer), asio::transfer_exactly(1),
+                                     [&c, done](std::error_code e, std::size_t) {
+                                         if (e) {
+                                             done(e);
+                                             return;
+                                         }
+                                         redial::hold_session{}(c, done);
+                                     });
+                });
+        },
+        "stable 2 s sessions, the hello written in the session");
+}
+
+// The same hello as a setup step: what the setup stage costs per connect beyond the baseline
+// (its attempt, its deadline, its buffer).
+void stable_cycle_hello_in_setup(benchmark::State& state) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    auto r = redial::make_reconnector(
+        io.get_executor(),
+        redial::with_setup(
+            redial::setup_options{.timeout = 10s},
+            transport{clock, io.get_executor(), [](std::size_t) { return answering; }},
+            hello_step{}),
+        redial::with_clock(clock), redial::with_backoff(redial::exponential_backoff{1s, 2.0, 30s}),
+        redial::with_give_up({.give_up_timeout = 0s}));
+    count_cycles(state, clock, r, redial::hold_session{},
+                 "stable 2 s sessions, the hello as a setup step");
+}
+
 // The bare machine, the same refused cycle: on_connect_failed + on_wait_done.
 void machine_cycle(benchmark::State& state) {
     redial::basic_reconnect_machine<redial::exponential_backoff, redial::uptime_threshold,
@@ -126,6 +224,8 @@ BENCHMARK(flap_cycle);
 BENCHMARK(stable_cycle);
 BENCHMARK(flap_cycle_idle_timeout);
 BENCHMARK(stable_cycle_idle_timeout);
+BENCHMARK(stable_cycle_hello_in_session);
+BENCHMARK(stable_cycle_hello_in_setup);
 
 int main(int argc, char** argv) {
     redial_bench::check_alloc_count();
