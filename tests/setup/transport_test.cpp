@@ -2,6 +2,7 @@
 
 #include <redial/backoff/constant.hpp>
 #include <redial/clock/virtual_clock.hpp>
+#include <redial/liveness/idle_timeout.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/session/hold.hpp>
 #include <redial/transport/scripted.hpp>
@@ -28,6 +29,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -429,6 +431,36 @@ TEST_F(SetupTransport, StopDuringASetupStepEndsTheRunAndClosesTheConnection) {
     (*kept)();                                            // the step finishing now reaches nobody
     clock.advance(1h);
     EXPECT_EQ(sessions, 0);
+}
+
+// A liveness policy over a setup transport: the session's connection is the monitored stream
+// over the buffered one, and a server silent after its answer is dropped idle_timeout after the
+// connect (the handshake's byte was read by the setup, not the session).
+struct drops {
+    std::vector<std::string> reasons;
+    std::vector<std::chrono::nanoseconds> at;
+    void on_disconnected(const redial::disconnected_event& e) {
+        reasons.push_back(e.reason.message());
+        at.push_back(e.at.time_since_epoch());
+    }
+};
+
+TEST_F(SetupTransport, ALivenessPolicyWatchesTheSetupsConnection) {
+    auto t = redial::with_setup(redial::setup_options{.timeout = 1s},
+                                inner(scripted_step::accept_forever().answering_after(10ms)),
+                                hello_step{});
+    auto r = redial::make_reconnector(io.get_executor(), std::move(t), redial::with_clock(clock),
+                                      redial::with_liveness(redial::idle_timeout{3s}),
+                                      redial::with_observer(drops{}));
+    static_assert(std::is_same_v<decltype(r)::connection_type::next_layer_type,
+                                 redial::buffered_connection<conn>>);
+    r.async_run(redial::hold_session{}, [](std::error_code) {});
+    clock.advance(10ms + 3s);
+    ASSERT_EQ(r.observer().reasons.size(), 1U);
+    EXPECT_EQ(r.observer().reasons[0], "no data for 3s");
+    EXPECT_EQ(r.observer().at[0], 10ms + 3s);
+    r.stop();
+    clock.advance(0s);
 }
 
 // Real sockets: a server that accepts and never answers the hello. The attempt ends at the
