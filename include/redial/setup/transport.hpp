@@ -41,7 +41,7 @@ struct setup_options {
     /// the inner transport's connect_timeout(), so the `connect-timeout` key means that span.
     std::optional<std::chrono::nanoseconds> timeout{};
     /// The most the steps may hold read and unconsumed (setup_buffer's bound).
-    std::size_t max_buffer = 64 * 1024;
+    std::size_t max_buffer = std::size_t{64} * 1024;
     /// Longer failure texts (a server's error line) are cut to this many bytes.
     std::size_t max_text = setup_machine::default_max_text;
 };
@@ -53,7 +53,7 @@ struct setup_options {
 /// not_found for read_until, reported as a reply longer than the buffer).
 class setup_buffer {
 public:
-    explicit setup_buffer(std::size_t max_size = 64 * 1024) : max_(max_size) {}
+    explicit setup_buffer(std::size_t max_size = std::size_t{64} * 1024) : max_(max_size) {}
 
     /// An asio DynamicBuffer over these bytes, bounded by max_size().
     [[nodiscard]] auto dynamic() { return asio::dynamic_buffer(data_, max_); }
@@ -414,8 +414,7 @@ setup_transport<Inner, Steps...> with_setup(Inner inner, Steps... steps) {
 /// The same with options.
 template <class Inner, class... Steps>
 setup_transport<Inner, Steps...> with_setup(setup_options options, Inner inner, Steps... steps) {
-    return setup_transport<Inner, Steps...>(std::move(options), std::move(inner),
-                                            std::move(steps)...);
+    return setup_transport<Inner, Steps...>(options, std::move(inner), std::move(steps)...);
 }
 
 } // namespace redial
