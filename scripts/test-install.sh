@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `cmake --install` of a build with the examples: the headers and the three tools, each of which
+# `cmake --install` of a build with the examples: the headers and the four tools, each of which
 # runs from the prefix; `--component tools` installs the tools alone. Run by the test suite.
 # Usage: scripts/test-install.sh BUILD_DIR TOOLS_ON (1 or 0: REDIAL_INSTALL_TOOLS)
 set -euo pipefail
@@ -7,7 +7,7 @@ build=$1
 tools_on=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-tools=(redial-cat redial-schedule redial-herd)
+tools=(redial-cat redial-redis redial-schedule redial-herd)
 failed=0
 fail() {
     echo "FAILED  $*"
@@ -23,7 +23,7 @@ if [ "$tools_on" = 1 ]; then
     done
     cmake --install "$build" --prefix "$work/tools" --component tools >"$work/tools.log"
     got=$(cd "$work/tools" && find . -type f | sort | tr '\n' ' ')
-    want="./bin/redial-cat ./bin/redial-herd ./bin/redial-schedule "
+    want="./bin/redial-cat ./bin/redial-herd ./bin/redial-redis ./bin/redial-schedule "
     [ "$got" = "$want" ] || fail "--component tools installed: $got(want $want)"
 else
     [ ! -e "$work/all/bin" ] || fail "REDIAL_INSTALL_TOOLS=OFF installed $(ls "$work/all/bin")"
