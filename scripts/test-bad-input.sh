@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Bad input across the public surface: runs every shell row of tests/bad_input/cases.tsv against
-# the built tools (redial-cat, redial-schedule, redial-herd, bad-input-config) with a 10 s limit,
-# and checks the exit status, that stderr contains the expected text and that stdout is empty;
-# a hang (timeout) or a death by signal fails the row whatever it expected. C++ rows name a
-# GoogleTest test: it must exist in tests/, and passes when redial_tests is in BIN_DIR. Then
-# checks that the table in docs/bad-input.md is the one the data file generates.
+# the built tools (redial-cat, redial-redis, redial-schedule, redial-herd, bad-input-config)
+# with a 10 s limit, and checks the exit status, that stderr contains the expected text and that
+# stdout is empty; a hang (timeout) or a death by signal fails the row whatever it expected. C++
+# rows name a GoogleTest test: it must exist in tests/, and passes when redial_tests is in
+# BIN_DIR. Then checks that the table in docs/bad-input.md is the one the data file generates.
 #
 #   scripts/test-bad-input.sh BIN_DIR       run the rows, check the doc (the test suite's `bad_input`)
 #   scripts/test-bad-input.sh --write-doc   regenerate the doc's table from the data file
@@ -73,7 +73,7 @@ if [ "${1:-}" = --write-doc ]; then
 fi
 
 bin=$(cd "${1:?usage: test-bad-input.sh BIN_DIR | --write-doc}" && pwd)
-for tool in redial-cat redial-schedule redial-herd bad-input-config; do
+for tool in redial-cat redial-redis redial-schedule redial-herd bad-input-config; do
     if [ ! -x "$bin/$tool" ]; then
         echo "test-bad-input.sh: $bin/$tool is missing (build it first)" >&2
         exit 1
