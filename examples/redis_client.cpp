@@ -566,7 +566,7 @@ public:
         writing_ = false;
         parser_.reset();
         received_.clear();
-        flush();
+        drain_input(); // sends what waits
         read(s, std::move(done));
     }
 
@@ -624,6 +624,7 @@ private:
     }
 
     void drain_input() {
+        print_answered(); // answers at the front make room first
         while (room()) {
             const std::size_t nl = lines_.find('\n', line_start_);
             if (nl == std::string::npos) {
@@ -790,8 +791,9 @@ private:
             }
             ++it;
         }
-        print_answered();
-        finish_if_done();
+        // The answers make room: stdin is read on while disconnected (up to the bound), or a
+        // full queue that lost its connection would wait for stdin forever.
+        drain_input();
     }
 
     void flush() {

@@ -6,7 +6,8 @@
 #      AUTH as alice and SELECT 3;
 #   2. the server stopped (SIGTERM) and restarted on the same port: disconnected, attempts at
 #      least the constant backoff (200ms) apart, connected again; commands typed during the outage
-#      run after it;
+#      run after it; 200000 commands piped across another restart get one answer each (a reply,
+#      or the error of a command lost in flight) and the client ends;
 #   3. the server frozen (SIGSTOP): the heartbeat (200ms + 300ms) ends the session, silent for at
 #      least 500ms; an attempt meanwhile connects (the kernel accepts) and its handshake times out
 #      at the connect deadline (500ms); after SIGCONT it reconnects and PING answers;
@@ -237,6 +238,42 @@ else
     fail "2. attempts not >= 200ms apart, or backoff delays other than 0.200 (got: $delays)" "$err"
 fi
 
+# --- 2b. a pipeline larger than the queue, across a restart: one answer per command -------------
+# 200000 INCRs piped in (about 0.6 s here); the server is stopped 0.2 s in and started again.
+# Commands in flight when it went get the "lost" error, the rest run after the restart, and the
+# end of stdin ends the client: exactly one line of output per command, whenever the stop fell.
+flood=200000
+yes 'INCR flood' | head -n "$flood" >"$work/in2b"
+timeout 30 "$bin/redial-redis" --log json --user alice --password wonderland --backoff constant \
+    --backoff-initial 100ms "127.0.0.1:$port" <"$work/in2b" >"$work/out2b" 2>"$work/err2b" 3>&- &
+flood_pid=$!
+sleep 0.2
+stop_server
+start_server || fail "2b. the server did not restart on port $port" "$work/redis.log"
+flood_code=
+for _ in $(seq 1 1500); do # 30 s
+    if ! kill -0 "$flood_pid" 2>/dev/null; then
+        wait "$flood_pid"
+        flood_code=$?
+        break
+    fi
+    sleep 0.02
+done
+lost=$(grep -c '^(error) redial-redis: the connection was lost before the reply' "$work/out2b")
+answered=$(grep -c '^(integer) [0-9]*$' "$work/out2b")
+if [ "$flood_code" = 0 ] && [ "$((lost + answered))" -eq "$flood" ] &&
+    [ "$(wc -l <"$work/out2b")" -eq "$flood" ]; then
+    pass
+else
+    fail "2b. $flood piped commands across a restart: exit ${flood_code:-none}, $answered replies + $lost lost of $(wc -l <"$work/out2b") lines (want one line per command)" \
+        "$work/err2b"
+fi
+if grep -q '"event":"disconnected"' "$work/err2b"; then
+    flood_note="the flood lost $lost in flight to the restart"
+else
+    flood_note="the flood ended before the restart"
+fi
+
 # --- 3. the server freezes: the heartbeat ends the session ---------------------------------------
 mark=$(($(wc -l <"$err") + 1))
 frozen=$EPOCHREALTIME
@@ -342,5 +379,5 @@ else
 fi
 
 echo "redis: $passed passed, $failed failed in $(since "$started")s (reconnect after the" \
-    "restart ${reconnect_time}s, the frozen server noticed after ${detected}s)"
+    "restart ${reconnect_time}s, $flood_note, the frozen server noticed after ${detected}s)"
 [ "$failed" -eq 0 ]
