@@ -667,9 +667,11 @@ private:
             return; // a blank line
         }
         const std::string name = upper(words.words.front());
+        // Each would put the replies out of step with the commands, or drop the handshake.
         if (name == "MONITOR" || name == "SYNC" || name == "PSYNC" || name == "RESET" ||
-            (name == "HELLO" && words.words.size() > 1 && words.words[1] != "3")) {
-            add_answer("(error) redial-redis: " + name +
+            (name == "HELLO" && words.words.size() > 1 && words.words[1] != "3") ||
+            (name == "CLIENT" && words.words.size() > 1 && upper(words.words[1]) == "REPLY")) {
+            add_answer("(error) redial-redis: " + (name == "CLIENT" ? "CLIENT REPLY" : name) +
                        " is not supported: it would change the connection under the tool's "
                        "feet (see docs/redial-redis.md): not sent");
             return;

@@ -3,7 +3,7 @@
 # test suite's `redis` test. One server on a free port, with ACL users and no persistence; the
 # client reads commands from a FIFO and logs JSON events. Checks:
 #   1. commands and replies: PING, SET, GET (a quoted value), INCR, CLIENT INFO after HELLO 3 with
-#      AUTH as alice and SELECT 3;
+#      AUTH as alice and SELECT 3; MONITOR and an unbalanced quote answered by the tool;
 #   2. the server stopped (SIGTERM) and restarted on the same port: disconnected, attempts at
 #      least the constant backoff (200ms) apart, connected again; commands typed during the outage
 #      run after it; 200000 commands piped across another restart get one answer each (a reply,
@@ -172,15 +172,20 @@ mkfifo "$work/in"
     <"$work/in" >"$out" 2>"$err" &
 client_pid=$!
 exec 3>"$work/in"
-printf '%s\n' 'PING' 'SET greeting "hello world"' 'GET greeting' 'INCR n' 'CLIENT INFO' >&3
-if wait_count "$out" . 5 5 && wait_for "$err" '"event":"connected"' 1; then
+printf '%s\n' 'PING' 'SET greeting "hello world"' 'GET greeting' 'INCR n' 'CLIENT INFO' \
+    'MONITOR' 'SET x "unbalanced' >&3
+if wait_count "$out" . 7 5 && wait_for "$err" '"event":"connected"' 1; then
     want=$(printf '%s\n' PONG OK '"hello world"' '(integer) 1')
     info=$(sed -n 5p "$out")
+    refused=$(printf '%s\n' \
+        "(error) redial-redis: MONITOR is not supported: it would change the connection under the tool's feet (see docs/redial-redis.md): not sent" \
+        '(error) redial-redis: unbalanced quotes: not sent')
     if [ "$(head -n 4 "$out")" = "$want" ] && [[ $info == *" db=3 "* ]] &&
-        [[ $info == *" user=alice "* ]] && [[ $info == *" resp=3"* ]]; then
+        [[ $info == *" user=alice "* ]] && [[ $info == *" resp=3"* ]] &&
+        [ "$(sed -n 6,7p "$out")" = "$refused" ]; then
         pass
     else
-        fail "1. replies (want PONG, OK, \"hello world\", (integer) 1, CLIENT INFO with db=3 user=alice resp=3)" \
+        fail "1. replies (want PONG, OK, \"hello world\", (integer) 1, CLIENT INFO with db=3 user=alice resp=3, MONITOR and the unbalanced quote refused)" \
             "$out"
     fi
 else
