@@ -43,4 +43,17 @@ TEST(ConfigError, KeepsValidUtf8AndEscapesEveryInvalidByte) {
     EXPECT_EQ(redial::detail::escape(""), "");
 }
 
+TEST(ConfigError, WritesUnicodeControlsAsCodePoints) {
+    // The 8-bit CSI (a terminal escape), a right-to-left override, a line separator and an
+    // isolate: valid UTF-8 that steers a terminal or reorders the line. Text around them stays.
+    EXPECT_EQ(redial::detail::escape("a\xc2\x9b"
+                                     "b\u202e"
+                                     "c\u2028"
+                                     "d\u2066"
+                                     "\u00e9"),
+              "a\\u009bb\\u202ec\\u2028d\\u2066\u00e9");
+    // Not a control: the no-break space right after C1, and the character before the overrides.
+    EXPECT_EQ(redial::detail::escape("\u00a0\u2027"), "\u00a0\u2027");
+}
+
 } // namespace

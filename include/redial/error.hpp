@@ -44,10 +44,33 @@ constexpr std::size_t utf8_sequence(std::string_view s) noexcept {
     return n;
 }
 
+/// The code point of the well-formed UTF-8 sequence `seq` if it is a control that is no text:
+/// C1 (U+0080 to U+009F, where U+009B is a terminal's CSI), the bidi marks, embeddings,
+/// overrides and isolates (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), and
+/// the line and paragraph separators (U+2028, U+2029); otherwise 0.
+constexpr char32_t unicode_control(std::string_view seq) noexcept {
+    const auto b = [&](std::size_t i) {
+        return static_cast<char32_t>(static_cast<unsigned char>(seq[i]));
+    };
+    char32_t cp = 0;
+    if (seq.size() == 2) {
+        cp = ((b(0) & 0x1FU) << 6U) | (b(1) & 0x3FU);
+    } else if (seq.size() == 3) {
+        cp = ((b(0) & 0x0FU) << 12U) | ((b(1) & 0x3FU) << 6U) | (b(2) & 0x3FU);
+    } else {
+        return 0;
+    }
+    const bool control = (cp >= 0x80 && cp <= 0x9F) || cp == 0x061C || cp == 0x200E ||
+                         cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+                         (cp >= 0x2066 && cp <= 0x2069);
+    return control ? cp : 0;
+}
+
 /// `v` as it can be printed on one line between double quotes: `"` and `\` escaped, control
-/// characters as \n, \r, \t or \xNN, bytes that are not well-formed UTF-8 as \xNN; valid
-/// UTF-8 (é, 日本) is kept as it is. With `quotes` false, `"` and `\` are kept too: for a whole
-/// message whose quoted values are escaped already (the tools' usage errors).
+/// characters as \n, \r, \t or \xNN, bytes that are not well-formed UTF-8 as \xNN, Unicode
+/// controls (unicode_control) as \uXXXX; other valid UTF-8 (é, 日本) is kept as it is. With
+/// `quotes` false, `"` and `\` are kept too: for a whole message whose quoted values are escaped
+/// already (the tools' usage errors).
 inline std::string escape(std::string_view v, bool quotes = true) {
     std::string out;
     out.reserve(v.size());
@@ -69,10 +92,20 @@ inline std::string escape(std::string_view v, bool quotes = true) {
         } else if (c == '\t') {
             out.append("\\t");
         } else {
-            // Kept as it is: printable ASCII, or a well-formed UTF-8 sequence.
+            // Kept as it is: printable ASCII, or a well-formed UTF-8 sequence that is not a
+            // control (C1, bidi overrides, line separators: they steer a terminal or reorder
+            // the line), which is written as \uXXXX.
             const std::size_t kept =
                 c >= 0x80 ? utf8_sequence(v) : (c >= 0x20 && c != 0x7F ? 1 : 0);
-            if (kept != 0) {
+            if (kept != 0 && unicode_control(v.substr(0, kept)) != 0) {
+                const char32_t cp = unicode_control(v.substr(0, kept));
+                constexpr std::string_view digits = "0123456789abcdef";
+                out.append("\\u");
+                for (int shift = 12; shift >= 0; shift -= 4) {
+                    out.push_back(digits[(cp >> shift) & 0xF]);
+                }
+                n = kept;
+            } else if (kept != 0) {
                 out.append(v.substr(0, kept));
                 n = kept;
             } else {

@@ -297,10 +297,11 @@ public:
     auto async_run(Session session, Token&& token) {
         static_assert(std::is_invocable_v<Session&, connection_type&, session_done>,
                       "redial: the session must be callable as session(connection_type&, "
-                      "session_done). Under a liveness policy connection_type is a "
-                      "redial::monitored_stream around the transport's connection: take `auto&` "
-                      "and read through it (reads on its next_layer() are not seen as proof of "
-                      "life)");
+                      "session_done). connection_type is the transport's connection: a "
+                      "setup_transport's is a redial::buffered_connection (bytes the setup read "
+                      "come first), and under a liveness policy it is wrapped in a "
+                      "redial::monitored_stream. Take `auto&` and read through it (reads on a "
+                      "next_layer() skip the buffered bytes and are not seen as proof of life)");
         return asio::async_initiate<Token, void(std::error_code)>(
             [](auto handler, std::shared_ptr<impl> i, Session s) {
                 i->active_.store(true);
@@ -470,10 +471,13 @@ private:
                     self->on_connect(ec, std::move(c));
                 }
             }
-            // A transport that says more than a code (a setup stage's failure text).
-            void operator()(failure f, typename Transport::connection c) const {
+            // A transport that says more than a code (a setup stage's failure text). Exactly a
+            // failure: a transport passing `{}` still means an empty error_code.
+            template <class F>
+                requires std::same_as<std::remove_cvref_t<F>, failure>
+            void operator()(F&& f, typename Transport::connection c) const {
                 if (auto self = weak.lock()) {
-                    self->on_connect(std::move(f), std::move(c));
+                    self->on_connect(failure(std::forward<F>(f)), std::move(c));
                 }
             }
         };

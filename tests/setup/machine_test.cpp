@@ -104,7 +104,28 @@ TEST(SetupMachine, AHostileServersTextIsEscapedAndCut) {
     const setup_action a =
         m.on_step_done(failure{make_error_code(redial::setup_errc::protocol), text});
     // 16 bytes of the original, escaped; the rest counted.
-    EXPECT_EQ(a.error.text, "setup: -ERR \\x1b[31mred\\r\\nx... (99 more bytes)");
+    // 16 bytes of escaped text at most, cut between characters; the rest counted.
+    EXPECT_EQ(a.error.text, "setup: -ERR \\x1b[31mred... (102 more bytes)");
+}
+
+TEST(SetupMachine, AServersBackslashesAndUnicodeControlsCannotPassForSomethingElse) {
+    setup_machine m(1, 1s, 64);
+    m.start(t0);
+    m.on_connected();
+    // A literal "\x1b" from the server, a right-to-left override, the 8-bit CSI, 日.
+    const setup_action a = m.on_step_done(
+        failure{make_error_code(redial::setup_errc::protocol), "a\\x1b b\u202e c\xc2\x9b d\u65e5"});
+    EXPECT_EQ(a.error.text, "setup: a\\\\x1b b\\u202e c\\u009b d\u65e5");
+}
+
+TEST(SetupMachine, TheCutNeverSplitsACharacter) {
+    setup_machine m(1, 1s, 16);
+    m.start(t0);
+    m.on_connected();
+    // 5 x 3 bytes of 日 fit in 16; the sixth would not.
+    const setup_action a = m.on_step_done(failure{make_error_code(redial::setup_errc::protocol),
+                                                  "\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5\u65e5"});
+    EXPECT_EQ(a.error.text, "setup: \u65e5\u65e5\u65e5\u65e5\u65e5... (6 more bytes)");
 }
 
 TEST(SetupMachine, TheDeadlineWhileConnectingStopsTheConnect) {

@@ -8,6 +8,7 @@
 #include <redial/transport/scripted.hpp>
 #include <redial/transport/tcp.hpp>
 
+#include <asio/awaitable.hpp>
 #include <asio/buffer.hpp>
 #include <asio/completion_condition.hpp>
 #include <asio/io_context.hpp>
@@ -308,6 +309,60 @@ TEST_F(SetupTransport, ALateOrSecondDoneIsIgnored) {
     clock.advance(0s);
     EXPECT_EQ(result->code, timed_out);
     EXPECT_FALSE(c.is_open());
+}
+
+// A step that drops its setup_done without calling it: the attempt still times out at the
+// deadline (the deadline's wait holds it), and the reconnector retries.
+TEST_F(SetupTransport, AStepThatDropsItsDoneTimesOutAtTheDeadline) {
+    auto t = redial::with_setup(redial::setup_options{.timeout = 1s},
+                                inner(scripted_step::accept_forever()),
+                                [](conn&, redial::setup_buffer&, redial::setup_done) {});
+    decltype(t)::connection c;
+    t.async_connect(on_connect(c));
+    clock.advance(1h);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->code, timed_out);
+    EXPECT_EQ(at, 1s);
+}
+
+// What the step concept refuses: a completion step that returns something (an awaitable taking
+// a setup_done would be dropped unstarted), a buffer taken by value (its bytes would be lost).
+using mixed = asio::awaitable<void> (*)(conn&, redial::setup_buffer&, redial::setup_done);
+static_assert(!redial::setup_step<mixed, conn>);
+using by_value = void (*)(conn&, redial::setup_buffer, redial::setup_done);
+static_assert(!redial::setup_step<by_value, conn>);
+static_assert(!std::is_copy_constructible_v<redial::setup_buffer>);
+static_assert(redial::setup_step<void (*)(conn&, redial::setup_buffer&, redial::setup_done), conn>);
+
+// A transport that completes with `{}` for success (as users' transports do) still compiles
+// with the reconnector, whose completion also takes a failure.
+struct braces_transport {
+    struct connection {
+        void close() {}
+    };
+    asio::any_io_executor ex;
+    template <class Handler>
+    void async_connect(Handler h) {
+        asio::post(ex, [h = std::move(h)]() mutable { std::move(h)({}, connection{}); });
+    }
+    void cancel() {}
+};
+static_assert(redial::transport<braces_transport>);
+
+TEST_F(SetupTransport, ATransportCompletingWithBracesStillCompiles) {
+    auto r = redial::make_reconnector(io.get_executor(), braces_transport{io.get_executor()},
+                                      redial::with_clock(clock));
+    int sessions = 0;
+    r.async_run(
+        [&](braces_transport::connection&, auto done) {
+            ++sessions;
+            done(std::error_code{});
+        },
+        [](std::error_code) {});
+    clock.advance(0s);
+    EXPECT_GE(sessions, 1);
+    r.stop();
+    clock.advance(0s);
 }
 
 TEST_F(SetupTransport, DestroyingTheTransportMidSetupStillEndsTheAttempt) {

@@ -7,6 +7,7 @@
 #include <redial/failure.hpp>
 #include <redial/time.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -158,13 +159,28 @@ private:
         return "setup step " + std::to_string(step_ + 1) + " of " + std::to_string(steps_) + ": ";
     }
 
-    // One line, escaped, at most max_text_ bytes of the original.
+    // One line: escaped (a backslash doubled, so a server's literal "\x1b" is told from an
+    // escaped ESC), cut at a whole character or escape once the result would pass max_text_
+    // bytes, and the rest counted.
     [[nodiscard]] std::string bounded(std::string_view text) const {
-        if (text.size() <= max_text_) {
-            return detail::escape(text, false);
+        std::string out;
+        std::size_t i = 0;
+        while (i < text.size()) {
+            const std::string_view rest = text.substr(i);
+            const std::size_t n = std::max<std::size_t>(detail::utf8_sequence(rest), 1);
+            const std::string_view unit = rest.substr(0, n);
+            const std::string piece =
+                unit == "\\" ? std::string("\\\\") : detail::escape(unit, false);
+            if (out.size() + piece.size() > max_text_) {
+                break;
+            }
+            out += piece;
+            i += n;
         }
-        return detail::escape(text.substr(0, max_text_), false) + "... (" +
-               std::to_string(text.size() - max_text_) + " more bytes)";
+        if (i < text.size()) {
+            out += "... (" + std::to_string(text.size() - i) + " more bytes)";
+        }
+        return out;
     }
 
     std::size_t steps_;

@@ -4,8 +4,8 @@
 #include <redial/clock/concept.hpp>
 #include <redial/detail/check.hpp>
 #include <redial/detail/close.hpp>
-#include <redial/detail/deadline.hpp>
 #include <redial/detail/erased_handler.hpp>
+#include <redial/detail/saturate.hpp>
 #include <redial/error.hpp>
 #include <redial/failure.hpp>
 #include <redial/setup/buffered_connection.hpp>
@@ -17,8 +17,8 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/buffer.hpp>
-#include <asio/dispatch.hpp>
 #include <asio/error.hpp>
+#include <asio/post.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -54,6 +54,12 @@ struct setup_options {
 class setup_buffer {
 public:
     explicit setup_buffer(std::size_t max_size = std::size_t{64} * 1024) : max_(max_size) {}
+    // Move-only: a step that took a copy would read into it and lose the bytes.
+    setup_buffer(setup_buffer&&) noexcept = default;
+    setup_buffer& operator=(setup_buffer&&) noexcept = default;
+    setup_buffer(const setup_buffer&) = delete;
+    setup_buffer& operator=(const setup_buffer&) = delete;
+    ~setup_buffer() = default;
 
     /// An asio DynamicBuffer over these bytes, bounded by max_size().
     [[nodiscard]] auto dynamic() { return asio::dynamic_buffer(data_, max_); }
@@ -113,7 +119,9 @@ template <class Result>
 struct setup_step_runner;
 
 template <class Step, class Connection>
-concept completion_setup_step = std::invocable<Step&, Connection&, setup_buffer&, setup_done>;
+concept completion_setup_step =
+    std::invocable<Step&, Connection&, setup_buffer&, setup_done> &&
+    std::is_void_v<std::invoke_result_t<Step&, Connection&, setup_buffer&, setup_done>>;
 
 template <class Step, class Connection>
 concept returning_setup_step = std::invocable<Step&, Connection&, setup_buffer&> && requires {
@@ -262,20 +270,27 @@ private:
         }
 
         void begin() {
-            limit_.arm(machine_.start(time_point{shared_->clock.now()}),
-                       std::weak_ptr<attempt>(this->shared_from_this()),
-                       [](attempt& o) { o.act(o.machine_.on_deadline(asio::error::timed_out)); });
+            // The deadline's wait holds the attempt until the result cancels it: a step that
+            // drops its setup_done (never calls it) still times out at the deadline.
+            limit_.expires_at(machine_.start(time_point{shared_->clock.now()}));
+            limit_.async_wait(
+                detail::with_cached_memory([self = this->shared_from_this()](std::error_code ec) {
+                    if (!ec) {
+                        self->act(self->machine_.on_deadline(asio::error::timed_out));
+                    }
+                }));
             shared_->inner.async_connect(inner_completion{this->shared_from_this()});
         }
 
         void cancel() { act(machine_.on_cancel(asio::error::operation_aborted)); }
 
         void step_done(std::size_t step, failure f) override {
-            // Onto the attempt's executor; inline when already there (a step's own completion).
-            asio::dispatch(ex_, detail::with_cached_memory([self = this->shared_from_this(), step,
-                                                            f = std::move(f)]() mutable {
-                               self->on_step(step, std::move(f));
-                           }));
+            // Posted onto the attempt's executor, never inline: a step that calls done() and
+            // then touches its connection or buffer still has them until it returns.
+            asio::post(ex_, detail::with_cached_memory([self = this->shared_from_this(), step,
+                                                        f = std::move(f)]() mutable {
+                           self->on_step(step, std::move(f));
+                       }));
         }
 
     private:
@@ -287,8 +302,11 @@ private:
             void operator()(std::error_code ec, inner_connection c) const {
                 self->connected(failure{ec}, std::move(c));
             }
-            void operator()(failure f, inner_connection c) const {
-                self->connected(std::move(f), std::move(c));
+            // Exactly a failure: `{}` still means an error_code (what transports pass).
+            template <class F>
+                requires std::same_as<std::remove_cvref_t<F>, failure>
+            void operator()(F&& f, inner_connection c) const {
+                self->connected(std::forward<F>(f), std::move(c));
             }
         };
 
@@ -382,7 +400,7 @@ private:
         std::shared_ptr<shared> shared_;
         setup_machine machine_;
         asio::any_io_executor ex_;
-        detail::deadline<clock_type> limit_;
+        typename clock_type::timer limit_;
         std::optional<inner_connection> connection_;
         setup_buffer buffer_;
         detail::erased_handler<failure, connection> handler_;

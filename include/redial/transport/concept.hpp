@@ -5,6 +5,7 @@
 
 #include <concepts>
 #include <system_error>
+#include <type_traits>
 
 namespace redial {
 
@@ -14,7 +15,9 @@ namespace detail {
 template <class Connection>
 struct connect_handler_probe {
     void operator()(std::error_code, Connection) const {}
-    void operator()(const failure&, Connection) const {}
+    template <class F>
+        requires std::same_as<std::remove_cvref_t<F>, failure>
+    void operator()(F&&, Connection) const {}
 };
 } // namespace detail
 
