@@ -630,8 +630,7 @@ private:
             if (nl == std::string::npos) {
                 const std::size_t rest = lines_.size() - line_start_;
                 if (rest > max_line_bytes) {
-                    add_answer("(error) redial-redis: a line longer than " +
-                               std::to_string(max_line_bytes) + " bytes: not sent");
+                    add_answer(line_too_long());
                     skipping_ = true;
                     lines_.clear();
                     line_start_ = 0;
@@ -641,7 +640,11 @@ private:
                 }
                 break;
             }
-            add_line(std::string_view(lines_).substr(line_start_, nl - line_start_));
+            if (nl - line_start_ > max_line_bytes) { // its newline came in the same read
+                add_answer(line_too_long());
+            } else {
+                add_line(std::string_view(lines_).substr(line_start_, nl - line_start_));
+            }
             line_start_ = nl + 1;
         }
         if (line_start_ != 0) {
@@ -655,6 +658,11 @@ private:
         flush();
         print_answered();
         finish_if_done();
+    }
+
+    static std::string line_too_long() {
+        return "(error) redial-redis: a line longer than " + std::to_string(max_line_bytes) +
+               " bytes: not sent";
     }
 
     void add_line(std::string_view line) {

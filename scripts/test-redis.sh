@@ -383,6 +383,29 @@ else
     fail "5. --max-attempts 3 on a closed port: exit $code" "$work/err5"
 fi
 
+# --- 6. answers in step: what the tool refuses and what the server refuses ----------------------
+# Each case pipes lines in and wants exactly these lines out (exit 0).
+in_step() { # name, input, want, redial-redis flags...
+    local name=$1 input=$2 want=$3 code=0
+    shift 3
+    printf '%s' "$input" >"$work/in6"
+    timeout 10 "$bin/redial-redis" "$@" "127.0.0.1:$port" <"$work/in6" >"$work/out6" \
+        2>"$work/err6" || code=$?
+    if [ "$code" = 0 ] && [ "$(cat "$work/out6")" = "$want" ]; then
+        pass
+    else
+        echo "want:"
+        echo "$want"
+        fail "6. $name: exit $code" "$work/out6" "$work/err6"
+    fi
+}
+# A line over 1 MiB whose newline is in the same read as the rest of it (64 bytes over).
+python3 -c "import sys; sys.stdout.write('SET big ' + 'x' * (1048576 + 64 - 8) + '\nSTRLEN big\n')" \
+    >"$work/long6"
+in_step "a line over 1 MiB with its newline" "$(cat "$work/long6")
+" "$(printf '%s\n' '(error) redial-redis: a line longer than 1048576 bytes: not sent' \
+    '(integer) 0')" --user alice --password wonderland
+
 echo "redis: $passed passed, $failed failed in $(since "$started")s (reconnect after the" \
     "restart ${reconnect_time}s, $flood_note, the frozen server noticed after ${detected}s)"
 [ "$failed" -eq 0 ]
