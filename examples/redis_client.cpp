@@ -534,13 +534,26 @@ std::string upper(std::string_view s) {
     return out;
 }
 
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
 // One command, from the line it was typed on to its reply.
 struct request {
-    std::string wire;      // the command as RESP, until it is written
-    std::string answer;    // set: answered by the tool itself (printed in its turn, never sent)
-    bool ping = false;     // the heartbeat's: its reply is proof of life, not printed
-    bool sent = false;     // written (or being written): its reply comes on this connection
-    bool no_reply = false; // (P|S)(UN)SUBSCRIBE: RESP3 confirms them with push messages
+    std::string wire;   // the command as RESP, until it is written
+    std::string answer; // set: answered by the tool itself (printed in its turn, never sent)
+    bool ping = false;  // the heartbeat's: its reply is proof of life, not printed
+    bool sent = false;  // written (or being written): its reply comes on this connection
+    // (P|S)(UN)SUBSCRIBE: confirmed by pushes of this kind ("subscribe"...), one per channel;
+    // an error or +QUEUED (in MULTI) is an ordinary reply instead.
+    std::string push_kind;
+    std::size_t pushes = 0; // confirmations still to come; 0 for an UNSUBSCRIBE of all
 };
 
 // The commands of stdin, in order, and the replies to stdout, in the same order. On the io
@@ -566,7 +579,8 @@ public:
         writing_ = false;
         parser_.reset();
         received_.clear();
-        drain_input(); // sends what waits
+        channels_ = patterns_ = shard_channels_ = count_ = shard_count_ = 0; // a new connection
+        drain_input();                                                       // sends what waits
         read(s, std::move(done));
     }
 
@@ -686,8 +700,11 @@ private:
         }
         request r;
         r.wire = resp::encode(words.words);
-        r.no_reply = name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" ||
-                     name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE";
+        if (name == "SUBSCRIBE" || name == "PSUBSCRIBE" || name == "SSUBSCRIBE" ||
+            name == "UNSUBSCRIBE" || name == "PUNSUBSCRIBE" || name == "SUNSUBSCRIBE") {
+            r.push_kind = lower(name);
+            r.pushes = words.words.size() - 1;
+        }
         queued_bytes_ += r.wire.size();
         ++commands_;
         queue_.push_back(std::move(r));
@@ -727,6 +744,7 @@ private:
     bool on_reply(const resp::value& v) {
         if (v.kind == resp::kind::push) {
             print(resp::to_text(v));
+            on_push(v);
             return true;
         }
         print_answered();
@@ -742,6 +760,42 @@ private:
         queue_.pop_front();
         print_answered();
         return true;
+    }
+
+    // A push ["subscribe", channel, count]: a confirmation of the subscribe-kind command at the
+    // front, if it is of that kind (else it came from elsewhere, e.g. EXEC: only printed). The
+    // count is the connection's subscriptions of that family after it: whether it rose or fell
+    // says whether one was added or removed, so an UNSUBSCRIBE of all knows how many pushes
+    // answer it (one per subscription of its kind, or one if there are none).
+    void on_push(const resp::value& v) {
+        if (v.elements.size() != 3 || v.elements[0].kind != resp::kind::bulk_string ||
+            v.elements[2].kind != resp::kind::integer) {
+            return;
+        }
+        const std::string& what = v.elements[0].text;
+        std::int64_t* held = what == "subscribe" || what == "unsubscribe"     ? &channels_
+                             : what == "psubscribe" || what == "punsubscribe" ? &patterns_
+                             : what == "ssubscribe" || what == "sunsubscribe" ? &shard_channels_
+                                                                              : nullptr;
+        if (held == nullptr) {
+            return;
+        }
+        print_answered();
+        if (!queue_.empty() && queue_.front().sent && queue_.front().push_kind == what) {
+            request& r = queue_.front();
+            if (r.pushes == 0) { // an UNSUBSCRIBE of all: as many as are held now
+                r.pushes = static_cast<std::size_t>(std::max<std::int64_t>(*held, 1));
+            }
+            if (--r.pushes == 0) {
+                queue_.pop_front();
+                --commands_;
+                print_answered();
+            }
+        }
+        std::int64_t& last = held == &shard_channels_ ? shard_count_ : count_;
+        const std::int64_t now = v.elements[2].integer;
+        *held = std::max<std::int64_t>(*held + (now > last ? 1 : now < last ? -1 : 0), 0);
+        last = now;
     }
 
     template <class Done>
@@ -821,11 +875,6 @@ private:
                 queued_bytes_ -= it->wire.size();
             }
             std::string().swap(it->wire);
-            if (it->no_reply) { // its confirmations come as push messages
-                it = queue_.erase(it);
-                --commands_;
-                continue;
-            }
             it->sent = true;
             ++it;
         }
@@ -864,6 +913,13 @@ private:
     std::uint64_t generation_ = 0;
     bool writing_ = false;
     resp::parser parser_;
+    // This connection's subscriptions, as its confirmations told: channels, patterns, shard
+    // channels; and the last count of each family (shard channels are counted apart).
+    std::int64_t channels_ = 0;
+    std::int64_t patterns_ = 0;
+    std::int64_t shard_channels_ = 0;
+    std::int64_t count_ = 0;
+    std::int64_t shard_count_ = 0;
     std::string received_; // bytes of replies not parsed yet: at most one item of one reply
     std::array<char, 16384> buffer_{};
 };

@@ -115,6 +115,7 @@ logfile ""
 databases 16
 user default on >sesame ~* &* +@all
 user alice on >wonderland ~* &* +@all
+user bob on >builder ~* resetchannels +@all
 EOF
     # Without fd 3, the client's stdin: a server holding it would keep the client from its EOF.
     "$server_bin" "$work/redis.conf" >>"$work/redis.log" 2>&1 3>&- &
@@ -384,14 +385,15 @@ else
 fi
 
 # --- 6. answers in step: what the tool refuses and what the server refuses ----------------------
-# Each case pipes lines in and wants exactly these lines out (exit 0).
+# Each case pipes lines in and wants exactly these lines out (exit 0), after the sed script
+# $normalize if set.
 in_step() { # name, input, want, redial-redis flags...
     local name=$1 input=$2 want=$3 code=0
     shift 3
     printf '%s' "$input" >"$work/in6"
     timeout 10 "$bin/redial-redis" "$@" "127.0.0.1:$port" <"$work/in6" >"$work/out6" \
         2>"$work/err6" || code=$?
-    if [ "$code" = 0 ] && [ "$(cat "$work/out6")" = "$want" ]; then
+    if [ "$code" = 0 ] && [ "$(sed -E "${normalize:-}" "$work/out6")" = "$want" ]; then
         pass
     else
         echo "want:"
@@ -405,6 +407,27 @@ python3 -c "import sys; sys.stdout.write('SET big ' + 'x' * (1048576 + 64 - 8) +
 in_step "a line over 1 MiB with its newline" "$(cat "$work/long6")
 " "$(printf '%s\n' '(error) redial-redis: a line longer than 1048576 bytes: not sent' \
     '(integer) 0')" --user alice --password wonderland
+# The SUBSCRIBE family is answered by pushes, one per channel (an UNSUBSCRIBE of all: one per
+# subscription, or one with a null channel), but by an ordinary reply when refused: either way
+# the replies after it stay in step (the last one printed, and nothing out of step on stderr).
+push() { printf '(push) 1) "%s"\n       2) %s\n       3) (integer) %s\n' "$@"; }
+in_step "SUBSCRIBE refused (NOPERM)" $'SUBSCRIBE ch\nPING\nGET k\n' "$(printf '%s\n' \
+    '(error) NOPERM this user has no permissions to access one of the channels used as arguments' \
+    PONG '(nil)')" --user bob --password builder
+in_step "SUBSCRIBE without a channel" $'SUBSCRIBE\nPING\n' "$(printf '%s\n' \
+    "(error) ERR wrong number of arguments for 'subscribe' command" PONG)" \
+    --user alice --password wonderland
+# An UNSUBSCRIBE of all takes the channels in the server's hash order, which varies.
+normalize='/"unsubscribe"/{n;s/"[ab]"/"a or b"/}' in_step "subscriptions confirmed by pushes" \
+    $'SUBSCRIBE a b\nSUBSCRIBE\nPSUBSCRIBE p*\nUNSUBSCRIBE\nPING\nUNSUBSCRIBE\nPUNSUBSCRIBE\nPING\n' \
+    "$(push subscribe '"a"' 1; push subscribe '"b"' 2
+    echo "(error) ERR wrong number of arguments for 'subscribe' command"
+    push psubscribe '"p*"' 3; push unsubscribe '"a or b"' 2; push unsubscribe '"a or b"' 1; echo PONG
+    push unsubscribe '(nil)' 1; push punsubscribe '"p*"' 0; echo PONG)" \
+    --user alice --password wonderland
+in_step "SUBSCRIBE in MULTI" $'MULTI\nSUBSCRIBE c\nEXEC\nPING\n' "$(printf '%s\n' OK QUEUED \
+    '1) (push) 1) "subscribe"' '          2) "c"' '          3) (integer) 1' PONG)" \
+    --user alice --password wonderland
 
 echo "redis: $passed passed, $failed failed in $(since "$started")s (reconnect after the" \
     "restart ${reconnect_time}s, $flood_note, the frozen server noticed after ${detected}s)"
