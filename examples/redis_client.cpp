@@ -825,6 +825,9 @@ private:
                         const std::string why = r.status == resp::status::error
                                                     ? parser_.error()
                                                     : "a reply with no command waiting for it";
+                        if (r.status == resp::status::error) {
+                            refused_reply(why);
+                        }
                         end_session();
                         done(redial::failure{std::make_error_code(std::errc::protocol_error), why});
                         return;
@@ -834,6 +837,17 @@ private:
                 drain_input(); // replies made room
                 read(s, std::move(done));
             });
+    }
+
+    // A reply past the parser's limits (or not RESP): the oldest command waiting gets the
+    // reason, naming the limit, rather than "lost" like the others (it was answered, too big).
+    void refused_reply(const std::string& why) {
+        print_answered();
+        if (!queue_.empty() && queue_.front().sent && !queue_.front().ping) {
+            queue_.front().sent = false;
+            queue_.front().answer = "(error) redial-redis: the reply is refused, " + why +
+                                    ": connection reset (see docs/redial-redis.md, Limits)";
+        }
     }
 
     // The connection is gone: a command written without its reply may or may not have run, so

@@ -428,6 +428,13 @@ normalize='/"unsubscribe"/{n;s/"[ab]"/"a or b"/}' in_step "subscriptions confirm
 in_step "SUBSCRIBE in MULTI" $'MULTI\nSUBSCRIBE c\nEXEC\nPING\n' "$(printf '%s\n' OK QUEUED \
     '1) (push) 1) "subscribe"' '          2) "c"' '          3) (integer) 1' PONG)" \
     --user alice --password wonderland
+# A reply past the parser's limits (a string over 64 MiB): the command gets the reason, naming
+# the limit; the others pipelined with it were on the reset connection.
+lost='(error) redial-redis: the connection was lost before the reply (the command may have run; it is not sent again)'
+in_step "a reply over the limits" $'SETRANGE big 67108864 x\nGET big\nDEL big\n' "$(printf '%s\n' \
+    '(integer) 67108865' \
+    '(error) redial-redis: the reply is refused, RESP: a string of 67108865 bytes: the reply would exceed 67108864 bytes (at byte 0 of the reply): connection reset (see docs/redial-redis.md, Limits)' \
+    "$lost")" --user alice --password wonderland
 
 echo "redis: $passed passed, $failed failed in $(since "$started")s (reconnect after the" \
     "restart ${reconnect_time}s, $flood_note, the frozen server noticed after ${detected}s)"
