@@ -433,8 +433,10 @@ private:
 // the classifier makes terminal; a server that is busy or still loading is asked again later.
 [[noreturn]] void handshake_refused(std::string_view what, const resp::value& reply) {
     std::string text = std::string(what) + "-" + reply.text;
+    // The error code is the first word, compared whole: BUSYGROUP and BUSYKEY are not BUSY.
+    const std::string_view code = std::string_view(reply.text).substr(0, reply.text.find(' '));
     for (const std::string_view transient : {"LOADING", "BUSY", "MASTERDOWN", "TRYAGAIN"}) {
-        if (reply.text.starts_with(transient)) {
+        if (code == transient) {
             throw redial::setup_error(
                 std::make_error_code(std::errc::resource_unavailable_try_again), std::move(text));
         }
@@ -454,7 +456,8 @@ asio::awaitable<resp::value> read_reply(Connection& c, redial::setup_buffer& in,
             co_return parser.take();
         }
         if (r.status == resp::status::error) {
-            throw redial::setup_error(redial::setup_errc::protocol, parser.error());
+            // Unescaped: the setup stage escapes (and bounds) the text itself.
+            throw redial::setup_error(redial::setup_errc::protocol, parser.raw_error());
         }
         co_await asio::async_read(c, in.dynamic(), asio::transfer_at_least(1), asio::use_awaitable);
     }

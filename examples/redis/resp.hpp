@@ -117,8 +117,12 @@ public:
         return v;
     }
     [[nodiscard]] resp::status state() const noexcept { return status_; }
-    /// Why, after `error`: "RESP: ..." with the offending bytes escaped, and where.
+    /// Why, after `error`: "RESP: ..." with the offending bytes escaped (a backslash doubled),
+    /// and where.
     [[nodiscard]] const std::string& error() const noexcept { return error_; }
+    /// The same with the offending bytes as they came (their run cut at 40): for a caller that
+    /// escapes the whole text itself, as redial::setup_error does (escaping twice garbles it).
+    [[nodiscard]] const std::string& raw_error() const noexcept { return raw_error_; }
     [[nodiscard]] const limits& bounds() const noexcept { return limits_; }
 
     /// Forgets the reply in progress and any error (a new connection).
@@ -126,6 +130,7 @@ public:
         stack_.clear();
         reply_ = value{};
         error_.clear();
+        raw_error_.clear();
         status_ = status::need_more;
         reply_bytes_ = 0;
         values_ = 0;
@@ -140,20 +145,31 @@ private:
     };
 
     step fail(std::string why) {
-        error_ = "RESP: " + std::move(why) + " (at byte " + std::to_string(reply_bytes_) +
-                 " of the reply)";
+        raw_error_ = "RESP: " + std::move(why) + " (at byte " + std::to_string(reply_bytes_) +
+                     " of the reply)";
+        // Escaped as the setup stage escapes a server's text: a backslash doubled, so a
+        // literal "\x1b" is told from an escaped ESC (the message's own words are plain ASCII).
+        error_.clear();
+        std::string_view rest = raw_error_;
+        for (std::size_t slash = rest.find('\\'); slash != std::string_view::npos;
+             slash = rest.find('\\')) {
+            error_ += redial::detail::escape(rest.substr(0, slash), false) + "\\\\";
+            rest.remove_prefix(slash + 1);
+        }
+        error_ += redial::detail::escape(rest, false);
         status_ = status::error;
         return step::failed;
     }
 
-    // Bytes as an error message shows them: quoted, escaped, the tail of a long run elided.
+    // Bytes as an error message quotes them, as they came (fail() escapes the message), the
+    // tail of a long run elided.
     static std::string shown(std::string_view s) {
         constexpr std::size_t most = 40;
         if (s.size() > most) {
-            return "\"" + redial::detail::escape(s.substr(0, most)) + "...\" (" +
-                   std::to_string(s.size()) + " bytes)";
+            return "\"" + std::string(s.substr(0, most)) + "...\" (" + std::to_string(s.size()) +
+                   " bytes)";
         }
-        return "\"" + redial::detail::escape(s) + "\"";
+        return "\"" + std::string(s) + "\"";
     }
 
     // One item from the front of `in`: a whole scalar, or an aggregate's header.
@@ -407,6 +423,7 @@ private:
     std::vector<frame> stack_;
     value reply_;
     std::string error_;
+    std::string raw_error_;
     status status_ = status::need_more;
     std::size_t reply_bytes_ = 0; // consumed for the reply in progress
     std::size_t values_ = 0;      // elements announced by its aggregates

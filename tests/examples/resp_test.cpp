@@ -182,6 +182,17 @@ TEST(Resp, MalformedInputIsAClearError) {
               "RESP: an empty line where a type byte was expected (at byte 0 of the reply)");
 }
 
+// error() escapes the bytes once, a backslash doubled; raw_error() keeps them as they came, for
+// the setup stage, which escapes a failure's text itself.
+TEST(Resp, AnErrorIsEscapedOnceOrRaw) {
+    resp::parser p;
+    EXPECT_EQ(p.parse(":\x1b\\x\"\r\n").status, status::error);
+    EXPECT_EQ(p.error(), R"(RESP: invalid integer "\x1b\\x"" (at byte 0 of the reply))");
+    EXPECT_EQ(p.raw_error(), "RESP: invalid integer \"\x1b\\x\"\" (at byte 0 of the reply)");
+    p.reset();
+    EXPECT_EQ(p.raw_error(), "");
+}
+
 TEST(Resp, AnErrorIsStickyUntilReset) {
     resp::parser p;
     EXPECT_EQ(p.parse("?\r\n").status, status::error);
