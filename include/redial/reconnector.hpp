@@ -18,6 +18,8 @@
 #include <redial/liveness/traits.hpp>
 #include <redial/observer/hooks.hpp>
 #include <redial/observer/null.hpp>
+#include <redial/outbox/concept.hpp>
+#include <redial/outbox/error.hpp>
 #include <redial/session/hold.hpp> // hold_session, the session most runs use
 #include <redial/stability/concept.hpp>
 #include <redial/stability/uptime_threshold.hpp>
@@ -31,6 +33,7 @@
 #include <asio/io_context.hpp>
 #include <asio/strand.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cassert>
@@ -42,6 +45,7 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -105,6 +109,18 @@ asio::any_io_executor serial_executor(const Executor& ex) {
     }
 }
 
+// The outbox machine an Outbox part runs for completion type C (void: no outbox).
+template <class O, class C, bool = disabled_outbox<O>>
+struct outbox_machine_of {
+    using type = void;
+    using message = void;
+};
+template <class O, class C>
+struct outbox_machine_of<O, C, false> {
+    using type = typename O::template machine<C>;
+    using message = typename O::message_type;
+};
+
 } // namespace detail
 
 /// The connection's state as a watcher sees it: level-triggered (see async_wait_status).
@@ -125,17 +141,21 @@ enum class link_status : std::uint8_t { disconnected, connected };
 /// machine(), observer() and transport() are not synchronised: read them on the strand (or
 /// when nothing runs).
 /// Lifetime: the destructor stops. Pending completions hold the state weakly (the posted stop
-/// holds it until it has run), so no cycle keeps it alive and none of them runs session code,
-/// observer hooks or user handlers after stop. Destroy the reconnector before its io_context
-/// (as any asio I/O object): debug builds assert it.
+/// holds it until it has run, an outbox write until it completes: its messages own the bytes
+/// being written, and the stop's close completes it), so no cycle keeps it alive and none of
+/// them runs session code or observer hooks after stop; an outbox's sends complete (stopped).
+/// Destroy the reconnector before its io_context (as any asio I/O object): debug builds assert it.
 template <transport Transport, clock_source Clock, backoff_policy Backoff = exponential_backoff,
           stability_policy Stability = uptime_threshold, class Observer = null_observer,
           error_classifier<failure> ErrorClassifier = no_terminal_errors,
-          liveness_policy Liveness = no_liveness>
+          liveness_policy Liveness = no_liveness, outbox_policy Outbox = no_outbox>
 class basic_reconnector {
     struct impl; // declared before session_done names it (clang looks it up there)
     static_assert(observer_checked<Observer>);
     static constexpr bool monitors_liveness = !disabled_liveness<Liveness>;
+    static constexpr bool has_outbox = !disabled_outbox<Outbox>;
+    using send_completion = detail::erased_handler<std::error_code>;
+    using outbox_machine_type = typename detail::outbox_machine_of<Outbox, send_completion>::type;
 
     // What a monitored connection reports to: the reconnector, weakly, and which session.
     struct liveness_sink {
@@ -167,6 +187,8 @@ private:
 
 public:
     using machine_type = basic_reconnect_machine<Backoff, Stability, failure, ErrorClassifier>;
+    /// What one async_send owns (void without an outbox).
+    using message_type = typename detail::outbox_machine_of<Outbox, send_completion>::message;
 
 private:
     // Under a liveness policy the driver may end a session itself: each session_done then
@@ -250,6 +272,8 @@ public:
         /// How a silent connection is noticed (no_liveness: it is not; idle_timeout,
         /// heartbeat).
         Liveness liveness{};
+        /// What async_send keeps while down (no_outbox: there is no async_send).
+        Outbox outbox{};
     };
 
     /// `ex`: an io_context's executor (the reconnector makes a strand of it), a strand (used as
@@ -263,7 +287,7 @@ public:
         : basic_reconnector(ex, std::move(transport), std::move(parts.clock),
                             std::move(parts.backoff), std::move(parts.stability), parts.give_up,
                             std::move(parts.observer), std::move(parts.classify),
-                            std::move(parts.liveness)) {}
+                            std::move(parts.liveness), std::move(parts.outbox)) {}
 
     /// The same parts by position (class template argument deduction works with this form:
     /// `basic_reconnector r{ex, tcp_transport{...}, steady_clock{}, decorrelated_jitter{...}}`).
@@ -274,11 +298,12 @@ public:
     basic_reconnector(const Executor& ex, Transport transport, C&& clock,
                       Backoff backoff = Backoff{}, Stability stability = Stability{},
                       machine_options options = {}, Observer observer = Observer{},
-                      ErrorClassifier classify = ErrorClassifier{}, Liveness liveness = Liveness{})
+                      ErrorClassifier classify = ErrorClassifier{}, Liveness liveness = Liveness{},
+                      Outbox outbox = Outbox{})
         : impl_(std::make_shared<impl>(
               detail::serial_executor(ex), std::move(transport), std::forward<C>(clock),
               machine_type{std::move(backoff), std::move(stability), options, std::move(classify)},
-              std::move(observer), std::move(liveness))) {}
+              std::move(observer), std::move(liveness), outbox)) {}
 
     basic_reconnector(const basic_reconnector&) = delete;
     basic_reconnector& operator=(const basic_reconnector&) = delete;
@@ -352,6 +377,58 @@ public:
             token, impl_);
     }
 
+    /// Sends `message` through the outbox (only with an Outbox part): written in order while
+    /// connected, kept while not (within the outbox's limits, under its overflow policy), and
+    /// written first thing after each connect and setup. Completes exactly once: success when
+    /// the transport took every byte, otherwise an outbox_errc (rejected, too_large, dropped,
+    /// expired, lost, not_connected, stopped). From any thread, at any time (before async_run
+    /// too; after the run ended it completes with stopped). `message` converts to message_type.
+    template <class Message, class Token>
+        requires has_outbox && std::constructible_from<message_type, Message&&>
+    auto async_send(Message&& message, Token&& token) {
+        return async_send(std::forward<Message>(message), send_options{},
+                          std::forward<Token>(token));
+    }
+    /// The same with a time-to-live of its own (send_options::ttl) in place of the outbox's.
+    template <class Message, class Token>
+        requires has_outbox && std::constructible_from<message_type, Message&&>
+    auto async_send(Message&& message, send_options options, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code)>(
+            [](auto handler, std::shared_ptr<impl> i, message_type m, send_options so) {
+                asio::any_io_executor ex = i->executor();
+                send_completion done(std::move(handler), ex);
+                i->box_.used.store(true);
+                // Straight in from the strand, unless inside the outbox already (a hook sending).
+                if (i->on_strand() && !i->box_.busy) {
+                    i->send(std::move(m), so, std::move(done));
+                    return;
+                }
+                detail::post_erased(
+                    ex, [i = std::move(i), m = std::move(m), so, done = std::move(done)]() mutable {
+                        i->send(std::move(m), so, std::move(done));
+                    });
+            },
+            token, impl_, message_type(std::forward<Message>(message)), options);
+    }
+
+    /// Messages the outbox holds (queued and being written) and their bytes, from any thread.
+    [[nodiscard]] std::size_t outbox_size() const noexcept
+        requires has_outbox
+    {
+        return impl_->box_.size.load(std::memory_order_relaxed);
+    }
+    [[nodiscard]] std::size_t outbox_bytes() const noexcept
+        requires has_outbox
+    {
+        return impl_->box_.bytes.load(std::memory_order_relaxed);
+    }
+    /// The outbox machine (read it on the strand, as machine()).
+    [[nodiscard]] const auto& outbox() const noexcept
+        requires has_outbox
+    {
+        return impl_->box_.machine;
+    }
+
     /// The give-up error, e.g. "reconnect timed out after 5m: Connection refused"; empty
     /// unless the run gave up.
     [[nodiscard]] std::string give_up_message() const { return impl_->machine_.give_up_message(); }
@@ -365,13 +442,13 @@ private:
     struct impl : std::enable_shared_from_this<impl> {
         // `strand`: detail::serial_executor's.
         impl(asio::any_io_executor strand, Transport t, Clock c, machine_type m, Observer o,
-             Liveness l)
+             Liveness l, const Outbox& box)
             : transport_(std::move(t)), clock_(std::move(c)),
               context_alive_(asio::use_service<detail::context_liveness>(
                                  asio::query(strand, asio::execution::context))
                                  .alive()),
               timer_(clock_, strand), machine_(std::move(m)), observer_(std::move(o)),
-              liveness_(std::move(l)), live_(clock_, std::move(strand)) {}
+              liveness_(std::move(l)), live_(clock_, strand), box_(box, clock_, strand) {}
 
         // A hook only observes: an exception from one is dropped, and the run goes on (and
         // completes) as if the hook had returned. Nothing is compiled for a missing hook.
@@ -520,6 +597,14 @@ private:
                 set_status(link_status::connected);
                 observe(connected_event{machine_.attempts(), now});
             }
+            if constexpr (has_outbox) {
+                ++box_.session;
+                with_box([&](auto& m, auto sink) { m.on_connected(now, sink); });
+                outbox_write();
+                if (!live() || !connection_) {
+                    return; // a hook stopped the run
+                }
+            }
             try {
                 if constexpr (monitors_liveness) {
                     session_(*connection_,
@@ -561,6 +646,10 @@ private:
             detail::close_quietly(*connection_);
             connection_.reset();
             set_status(link_status::disconnected);
+            if constexpr (has_outbox) {
+                ++box_.session; // a write still in flight settles when it completes
+                with_box([&](auto& m, auto sink) { m.on_disconnected(now, sink); });
+            }
             const decision d = machine_.on_session_end(now, reason, alive_until);
             const time_point connected = machine_.connected_at();
             observe(disconnected_event{
@@ -682,15 +771,23 @@ private:
         // nothing to cancel, and before async_run the flag alone keeps the run from starting.
         void request_stop() {
             stop_requested_.store(true);
-            if (active_.load()) {
+            bool sent = false;
+            if constexpr (has_outbox) {
+                sent = box_.used.load(); // messages sent before (or without) a run complete too
+            }
+            if (active_.load() || sent) {
                 detail::post_erased(executor(),
                                     [self = this->shared_from_this()] { self->do_stop(); });
             }
         }
 
         void do_stop() {
-            if (stopped_ || !started_) {
-                return; // ended already, or start() will see the flag
+            if (!started_) {
+                stop_outbox(); // what was sent before the run: start() will see the flag
+                return;
+            }
+            if (stopped_) {
+                return; // ended already
             }
             observe(stopped_event{clock_.now()});
             finish({});
@@ -710,6 +807,7 @@ private:
                 detail::close_quietly(*connection_);
                 connection_.reset();
             }
+            stop_outbox();
             session_ = nullptr;
             if (watcher_) {
                 watcher_.complete(asio::error::operation_aborted,
@@ -717,6 +815,145 @@ private:
             }
             if (done_) {
                 done_.complete(ec);
+            }
+        }
+
+        // The outbox (only with an Outbox part). On the strand: a send, a connect or an end of
+        // session changes it, a write settles its messages, its timer expires them.
+
+        // Runs `f(machine, sink)`; the sink completes each message that ends and reports drops
+        // and expiries (not after the run ended). A send from a hook meanwhile is posted.
+        template <class F>
+        void with_box(F f) {
+            if constexpr (has_outbox) {
+                const time_point now = clock_.now();
+                auto sink = [this, now](send_completion&& done, const outbox_outcome& o) {
+                    if (o.code && live()) {
+                        const std::chrono::nanoseconds waited = detail::elapsed(o.sent_at, now);
+                        if (o.code == outbox_errc::expired) {
+                            observe(outbox_expired_event{o.bytes, waited, box_.machine.size(),
+                                                         box_.machine.bytes(), now});
+                        } else if (o.code == outbox_errc::dropped || o.code == outbox_errc::lost ||
+                                   o.code == outbox_errc::not_connected) {
+                            observe(outbox_drop_event{o.code, o.bytes, waited, box_.machine.size(),
+                                                      box_.machine.bytes(), now});
+                        }
+                    }
+                    done.complete(o.code);
+                };
+                box_.busy = true;
+                try {
+                    f(box_.machine, sink);
+                } catch (...) {
+                    box_.busy = false;
+                    throw;
+                }
+                box_.busy = false;
+                box_.size.store(box_.machine.size(), std::memory_order_relaxed);
+                box_.bytes.store(box_.machine.bytes(), std::memory_order_relaxed);
+                arm_outbox();
+            }
+        }
+
+        template <class Message>
+        void send(Message m, send_options so, send_completion done) {
+            if constexpr (has_outbox) {
+                const time_point now = clock_.now();
+                with_box([&](auto& box, auto sink) {
+                    box.push(now, std::move(m), so, std::move(done), sink);
+                });
+                outbox_write();
+            }
+        }
+
+        // The write's handler: holds the state (the messages own the buffers being written, and
+        // the write's outcome is what their completions say), on the strand.
+        struct write_completion {
+            std::shared_ptr<impl> self;
+            asio::any_io_executor strand;
+            std::uint64_t session;
+            using executor_type = asio::any_io_executor;
+            [[nodiscard]] executor_type get_executor() const noexcept { return strand; }
+            void operator()(std::error_code ec, std::size_t n) const {
+                self->on_outbox_written(session, ec, n);
+            }
+        };
+
+        // Starts the next gathered write on the current connection, if there is one to start.
+        void outbox_write() {
+            if constexpr (has_outbox) {
+                if (!live() || !connection_ || box_.machine.writing()) {
+                    return;
+                }
+                std::size_t n = 0;
+                with_box([&](auto& box, auto sink) {
+                    n = box.begin_write(clock_.now(), box_.pieces, sink);
+                });
+                if (n == 0) {
+                    return;
+                }
+                for (std::size_t k = 0; k < n; ++k) {
+                    box_.buffers[k] = asio::const_buffer(box_.pieces[k].data, box_.pieces[k].size);
+                }
+                try {
+                    connection_->async_write_some(
+                        std::span<const asio::const_buffer>(box_.buffers.data(), n),
+                        write_completion{this->shared_from_this(), executor(), box_.session});
+                } catch (const std::exception& e) {
+                    with_box([&](auto& box, auto sink) { box.end_write(clock_.now(), 0, sink); });
+                    on_session_end(failure{std::error_code{}, std::string("write: ") + e.what()});
+                }
+            }
+        }
+
+        void on_outbox_written(std::uint64_t session, std::error_code ec, std::size_t n) {
+            if constexpr (has_outbox) {
+                with_box([&](auto& box, auto sink) { box.end_write(clock_.now(), n, sink); });
+                if (!live()) {
+                    return;
+                }
+                if (ec && session == box_.session && connection_) {
+                    // The connection failed under the write: the session ends with its error.
+                    on_session_end(failure{ec, "write: " + ec.message()});
+                    return;
+                }
+                outbox_write(); // on this connection, or on a newer one that waited for this
+            }
+        }
+
+        // One timer for the earliest time-to-live; a later message's needs no re-arm.
+        void arm_outbox() {
+            if constexpr (has_outbox) {
+                const time_point next = box_.machine.next_deadline();
+                if (next == time_point::max() || next >= box_.armed || box_.machine.stopped()) {
+                    return;
+                }
+                box_.armed = next;
+                box_.timer.expires_at(next);
+                box_.timer.async_wait(
+                    [weak = this->weak_from_this(), gen = ++box_.generation](std::error_code ec) {
+                        auto self = weak.lock();
+                        if (self && !ec && gen == self->box_.generation) {
+                            self->box_.armed = time_point::max();
+                            self->with_box([&](auto& box, auto sink) {
+                                box.expire(self->clock_.now(), sink);
+                            });
+                        }
+                    });
+            }
+        }
+
+        // The run ended (or a stop came before it began): everything queued completes with
+        // stopped; messages in a write in flight when it completes.
+        void stop_outbox() {
+            if constexpr (has_outbox) {
+                if (box_.machine.stopped()) {
+                    return;
+                }
+                ++box_.session;
+                ++box_.generation;
+                box_.timer.cancel();
+                with_box([](auto& box, auto sink) { box.stop(sink); });
             }
         }
 
@@ -768,6 +1005,28 @@ private:
         std::conditional_t<monitors_liveness, std::shared_ptr<connection_type>,
                            std::optional<connection_type>>
             connection_;
+        // The outbox's machine, its time-to-live timer and the write's buffers; nothing without
+        // an Outbox part. The gather limit is the number of messages one write takes.
+        static constexpr std::size_t gather = 16;
+        struct outbox_parts {
+            outbox_parts(const Outbox& o, const Clock& c, asio::any_io_executor ex)
+                : machine(o.template make_machine<send_completion>()), timer(c, std::move(ex)) {}
+            outbox_machine_type machine;
+            typename Clock::timer timer;
+            time_point armed = time_point::max(); // the timer's expiry (max: idle)
+            std::uint64_t generation = 0;         // the timer's wait
+            std::uint64_t session = 0;            // the connection's (changes when it ends)
+            std::array<outbox_buffer, gather> pieces{};
+            std::array<asio::const_buffer, gather> buffers{};
+            std::atomic<std::size_t> size{0};
+            std::atomic<std::size_t> bytes{0};
+            std::atomic<bool> used{false}; // a send was made: a stop must settle the outbox
+            bool busy = false;             // inside a machine call (see with_box)
+        };
+        struct no_outbox_parts {
+            no_outbox_parts(const Outbox&, const Clock&, const asio::any_io_executor&) noexcept {}
+        };
+        [[no_unique_address]] std::conditional_t<has_outbox, outbox_parts, no_outbox_parts> box_;
         detail::erased_handler<std::error_code> done_;
         detail::erased_handler<std::error_code, link_status> watcher_;
         std::uint64_t wait_generation_ = 0;
@@ -812,6 +1071,12 @@ template <class Executor, class Transport, class Clock, class Backoff, class Sta
 basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer,
                   ErrorClassifier, Liveness)
     -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer, ErrorClassifier, Liveness>;
+template <class Executor, class Transport, class Clock, class Backoff, class Stability,
+          class Observer, class ErrorClassifier, class Liveness, class Outbox>
+basic_reconnector(const Executor&, Transport, Clock, Backoff, Stability, machine_options, Observer,
+                  ErrorClassifier, Liveness, Outbox)
+    -> basic_reconnector<Transport, Clock, Backoff, Stability, Observer, ErrorClassifier, Liveness,
+                         Outbox>;
 
 namespace detail {
 enum class part_kind : std::uint8_t {
@@ -821,7 +1086,8 @@ enum class part_kind : std::uint8_t {
     give_up,
     observer,
     classify,
-    liveness
+    liveness,
+    outbox
 };
 template <part_kind K, class T>
 struct part {
@@ -881,10 +1147,14 @@ template <liveness_policy L>
 detail::part<detail::part_kind::liveness, L> with_liveness(L l) {
     return {std::move(l)};
 }
+template <outbox_policy O>
+detail::part<detail::part_kind::outbox, O> with_outbox(O o) {
+    return {std::move(o)};
+}
 
 /// A reconnector whose policy types come from the parts given; the others are the defaults
 /// (steady_clock, exponential_backoff, uptime_threshold following its initial delay, give up
-/// after 5 minutes, null_observer, no_terminal_errors, no_liveness):
+/// after 5 minutes, null_observer, no_terminal_errors, no_liveness, no_outbox):
 ///
 ///     auto r = redial::make_reconnector(io.get_executor(), redial::tcp_transport{...},
 ///                                       redial::with_observer(redial::ostream_observer{std::cerr}),
@@ -899,7 +1169,7 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
         static_assert(only_parts,
                       "redial::make_reconnector: after the executor and the transport, pass only "
                       "with_clock, with_backoff, with_stability, with_give_up, with_observer, "
-                      "with_classifier or with_liveness parts");
+                      "with_classifier, with_liveness or with_outbox parts");
     } else if constexpr (constexpr bool once =
                              detail::count_parts<part_kind::clock, Parts...> <= 1 &&
                              detail::count_parts<part_kind::backoff, Parts...> <= 1 &&
@@ -907,7 +1177,8 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
                              detail::count_parts<part_kind::give_up, Parts...> <= 1 &&
                              detail::count_parts<part_kind::observer, Parts...> <= 1 &&
                              detail::count_parts<part_kind::classify, Parts...> <= 1 &&
-                             detail::count_parts<part_kind::liveness, Parts...> <= 1;
+                             detail::count_parts<part_kind::liveness, Parts...> <= 1 &&
+                             detail::count_parts<part_kind::outbox, Parts...> <= 1;
                          !once) {
         static_assert(once, "redial::make_reconnector: each part may be given once");
     } else {
@@ -918,7 +1189,8 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
                               detail::picked_t<part_kind::stability, uptime_threshold, Parts...>,
                               detail::picked_t<part_kind::observer, null_observer, Parts...>,
                               detail::picked_t<part_kind::classify, no_terminal_errors, Parts...>,
-                              detail::picked_t<part_kind::liveness, no_liveness, Parts...>>;
+                              detail::picked_t<part_kind::liveness, no_liveness, Parts...>,
+                              detail::picked_t<part_kind::outbox, no_outbox, Parts...>>;
         return reconnector(ex, std::move(transport),
                            typename reconnector::settings{
                                detail::pick<part_kind::clock, clock_type>(parts...),
@@ -927,7 +1199,8 @@ auto make_reconnector(const Executor& ex, Transport transport, Parts... parts) {
                                detail::pick<part_kind::give_up, machine_options>(parts...),
                                detail::pick<part_kind::observer, null_observer>(parts...),
                                detail::pick<part_kind::classify, no_terminal_errors>(parts...),
-                               detail::pick<part_kind::liveness, no_liveness>(parts...)});
+                               detail::pick<part_kind::liveness, no_liveness>(parts...),
+                               detail::pick<part_kind::outbox, no_outbox>(parts...)});
     }
 }
 

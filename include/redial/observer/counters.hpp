@@ -26,6 +26,10 @@ struct counters_observer {
     /// Summed over sessions that went silent: from their last byte to their end (time the link
     /// was dead before anyone knew; downtime starts counting only after it).
     std::chrono::nanoseconds silent_time{0};
+    std::uint64_t outbox_drops = 0;         ///< messages the outbox let go unwritten
+    std::uint64_t outbox_dropped_bytes = 0; ///< their bytes
+    std::uint64_t outbox_expired = 0;       ///< messages whose time-to-live ran out
+    std::uint64_t outbox_expired_bytes = 0;
     bool connected = false;
 
     void on_attempt(const attempt_event& e) {
@@ -53,6 +57,14 @@ struct counters_observer {
     void on_backoff(const backoff_event& e) { current_delay = e.delay; }
     void on_ping(const ping_event&) { ++pings; }
     void on_liveness_timeout(const liveness_timeout_event&) { ++liveness_timeouts; }
+    void on_outbox_drop(const outbox_drop_event& e) {
+        ++outbox_drops;
+        outbox_dropped_bytes += e.bytes;
+    }
+    void on_outbox_expired(const outbox_expired_event& e) {
+        ++outbox_expired;
+        outbox_expired_bytes += e.bytes;
+    }
 
 private:
     std::optional<time_point> down_since_;

@@ -7,8 +7,10 @@
 #include <redial/time.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 
 namespace redial {
@@ -64,6 +66,26 @@ struct liveness_timeout_event {
     std::chrono::nanoseconds ping_unanswered_for; ///< zero when no ping was in flight
     time_point at;
 };
+/// The outbox let a message go unwritten: its overflow policy dropped it to keep the limits
+/// (reason outbox_errc::dropped), the connection ended in the middle of its write under
+/// cut_message::lose (lost), or it waited when the connection ended under overflow::disabled
+/// (not_connected). A rejected send is no event: its completion tells the sender at once.
+struct outbox_drop_event {
+    std::error_code reason;
+    std::size_t bytes;               ///< the message's size
+    std::chrono::nanoseconds waited; ///< since it was sent
+    std::size_t queued_messages;     ///< what the outbox holds now
+    std::size_t queued_bytes;
+    time_point at;
+};
+/// A message's time-to-live ran out before its write began; its completion says expired.
+struct outbox_expired_event {
+    std::size_t bytes;
+    std::chrono::nanoseconds waited;
+    std::size_t queued_messages;
+    std::size_t queued_bytes;
+    time_point at;
+};
 /// A run started: the give-up rules and the thresholds in use, as the machine resolved them.
 struct started_event {
     /// The backoff's first delay; zero when the policy has no initial_delay().
@@ -90,7 +112,7 @@ struct event_list {};
 using observer_events =
     event_list<started_event, attempt_event, connected_event, connect_failed_event,
                disconnected_event, backoff_event, give_up_event, stopped_event, ping_event,
-               liveness_timeout_event>;
+               liveness_timeout_event, outbox_drop_event, outbox_expired_event>;
 
 namespace detail {
 
@@ -131,6 +153,8 @@ REDIAL_OBSERVER_HOOK(give_up_event, on_give_up);
 REDIAL_OBSERVER_HOOK(stopped_event, on_stopped);
 REDIAL_OBSERVER_HOOK(ping_event, on_ping);
 REDIAL_OBSERVER_HOOK(liveness_timeout_event, on_liveness_timeout);
+REDIAL_OBSERVER_HOOK(outbox_drop_event, on_outbox_drop);
+REDIAL_OBSERVER_HOOK(outbox_expired_event, on_outbox_expired);
 
 #undef REDIAL_OBSERVER_HOOK
 
@@ -146,8 +170,8 @@ constexpr bool check_observer(event_list<Events...>) {
         ((has_hook<O, Events> || hook<Events>::template named<O>) || ...) || observes_nothing<O>,
         "redial: the observer has none of the hooks on_started, on_attempt, on_connected, "
         "on_connect_failed, on_disconnected, on_backoff, on_give_up, on_stopped, on_ping, "
-        "on_liveness_timeout (each taking its event by const reference), nor on_event: a misspelt "
-        "hook? For an observer with no "
+        "on_liveness_timeout, on_outbox_drop, on_outbox_expired (each taking its event by const "
+        "reference), nor on_event: a misspelt hook? For an observer with no "
         "hooks on purpose, use redial::null_observer or specialise redial::observes_nothing");
     return true;
 }

@@ -138,6 +138,25 @@ public:
         }
         end(b);
     }
+    void on_outbox_drop(const outbox_drop_event& e) {
+        detail::line_buffer b;
+        fields f = begin(b, e.at, "outbox_drop");
+        f.number("bytes", e.bytes);
+        f.duration("waited", e.waited);
+        f.number("queued", e.queued_messages);
+        f.number("queued_bytes", e.queued_bytes);
+        f.text("reason", e.reason.message());
+        end(b);
+    }
+    void on_outbox_expired(const outbox_expired_event& e) {
+        detail::line_buffer b;
+        fields f = begin(b, e.at, "outbox_expired");
+        f.number("bytes", e.bytes);
+        f.duration("waited", e.waited);
+        f.number("queued", e.queued_messages);
+        f.number("queued_bytes", e.queued_bytes);
+        end(b);
+    }
     void on_stopped(const stopped_event& e) {
         detail::line_buffer b;
         begin(b, e.at, "stopped");
