@@ -111,7 +111,12 @@ TEST(option_keys, are_the_documented_flags_in_order) {
                                                     "ping-interval",
                                                     "ping-timeout",
                                                     "tcp-keepalive",
-                                                    "tcp-user-timeout"}));
+                                                    "tcp-user-timeout",
+                                                    "queue-messages",
+                                                    "queue-bytes",
+                                                    "queue-overflow",
+                                                    "queue-ttl",
+                                                    "queue-cut"}));
 }
 
 TEST(option_keys, environment_names) {

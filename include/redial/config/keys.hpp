@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -174,6 +175,45 @@ inline std::optional<tcp_keepalive> parse_tcp_keepalive(std::string_view as,
     });
 }
 
+// A byte count: a whole number, optionally followed by KiB, MiB or GiB (1024-based; K, M and G
+// mean the same). Overflow is refused, not wrapped.
+inline std::size_t parse_bytes(std::string_view as, std::string_view text) {
+    const std::string_view s = trim(text);
+    std::size_t digits = 0;
+    while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') {
+        ++digits;
+    }
+    const std::string_view unit = trim(s.substr(digits));
+    std::size_t scale = 1;
+    if (unit == "KiB" || unit == "K" || unit == "k") {
+        scale = std::size_t{1} << 10;
+    } else if (unit == "MiB" || unit == "M") {
+        scale = std::size_t{1} << 20;
+    } else if (unit == "GiB" || unit == "G") {
+        scale = std::size_t{1} << 30;
+    } else if (!unit.empty() && unit != "B") {
+        throw config_error(as, text,
+                           "not a byte count (expected a whole number, optionally with KiB, MiB "
+                           "or GiB, e.g. 8MiB)");
+    }
+    const std::size_t n = parse_part(
+        as, text, [&] { return parse_unsigned<std::size_t>("COUNT", s.substr(0, digits)); });
+    if (n > std::numeric_limits<std::size_t>::max() / scale) {
+        throw config_error(as, text, "too large");
+    }
+    return n * scale;
+}
+inline std::string format_bytes(std::size_t n) {
+    for (const auto& [shift, unit] :
+         {std::pair{30, "GiB"}, std::pair{20, "MiB"}, std::pair{10, "KiB"}}) {
+        const std::size_t scale = std::size_t{1} << shift;
+        if (n != 0 && n % scale == 0) {
+            return std::to_string(n / scale) + unit;
+        }
+    }
+    return std::to_string(n);
+}
+
 // The table every front end reads. Its order is the order of key_id below.
 inline constexpr option_key keys[] = {
     {"preset", "default|moonpool|moonpool-local|moonpool-wan|grpc", "default",
@@ -305,6 +345,38 @@ inline constexpr option_key keys[] = {
      [](const options& o) -> std::optional<std::string> {
          return format_coarse(o.tcp_user_timeout);
      }},
+    {"queue-messages", "whole number >= 1", "10000",
+     "the outbox's limit in messages (sent and not yet written, connected or not)",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.queue_messages = parse_unsigned<std::size_t>(as, v);
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return std::to_string(o.queue_messages);
+     }},
+    {"queue-bytes", "bytes >= 1 (KiB, MiB, GiB)", "8MiB", "the outbox's limit in payload bytes",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.queue_bytes = parse_bytes(as, v);
+     },
+     [](const options& o) -> std::optional<std::string> { return format_bytes(o.queue_bytes); }},
+    {"queue-overflow", "reject|drop-oldest|drop-newest|disabled", "reject",
+     "what a full outbox does with a new message; disabled: keep nothing while down",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.queue_overflow = parse_choice<overflow::configured::kind>(as, v, queue_overflow_names);
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return std::string(queue_overflow_names[static_cast<std::size_t>(o.queue_overflow)]);
+     }},
+    {"queue-ttl", "duration > 0", "none",
+     "a message not yet written after this long is dropped as expired",
+     set_duration<&options::queue_ttl>, get_duration<&options::queue_ttl>},
+    {"queue-cut", "resend|lose", "resend",
+     "a message the connection cut in the middle: written again whole, or lost",
+     [](options& o, std::string_view as, std::string_view v) {
+         o.queue_cut = parse_choice<cut_message>(as, v, queue_cut_names);
+     },
+     [](const options& o) -> std::optional<std::string> {
+         return std::string(queue_cut_names[static_cast<std::size_t>(o.queue_cut)]);
+     }},
 };
 
 inline constexpr std::size_t key_count = std::size(keys);
@@ -335,8 +407,13 @@ enum class key_id : std::size_t {
     ping_timeout,
     tcp_keepalive,
     tcp_user_timeout,
+    queue_messages,
+    queue_bytes,
+    queue_overflow,
+    queue_ttl,
+    queue_cut,
 };
-static_assert(static_cast<std::size_t>(key_id::tcp_user_timeout) + 1 == key_count);
+static_assert(static_cast<std::size_t>(key_id::queue_cut) + 1 == key_count);
 
 inline constexpr std::array<std::string_view, key_count> key_names = [] {
     std::array<std::string_view, key_count> a{};

@@ -2,6 +2,8 @@
 #define REDIAL_CONFIG_OPTIONS_HPP
 
 #include <redial/backoff/jitter.hpp>
+#include <redial/outbox/concept.hpp>
+#include <redial/outbox/overflow.hpp>
 #include <redial/transport/socket_options.hpp>
 
 #include <array>
@@ -54,6 +56,13 @@ struct options {
     std::optional<std::chrono::nanoseconds> ping_timeout;  ///< heartbeat; unset: 10s
     std::optional<redial::tcp_keepalive> tcp_keepalive;    ///< unset: no SO_KEEPALIVE
     std::chrono::milliseconds tcp_user_timeout{0};         ///< 0 = the kernel's default
+    /// The outbox (config/outbox.hpp): its limits, overflow policy, time-to-live, and what a
+    /// message cut by a disconnect does. The limits are NATS's 8 MiB and 10 000 messages.
+    std::size_t queue_messages{10'000};
+    std::size_t queue_bytes{std::size_t{8} << 20};
+    overflow::configured::kind queue_overflow{overflow::configured::kind::reject};
+    std::optional<std::chrono::nanoseconds> queue_ttl; ///< unset: no limit
+    cut_message queue_cut{cut_message::resend};
 
     friend bool operator==(const options&, const options&) = default;
 };
@@ -65,6 +74,9 @@ inline constexpr std::array<std::string_view, 6> jitter_names{
     "none", "full", "equal", "decorrelated", "grpc", "proportional"};
 inline constexpr std::array<std::string_view, 3> jitter_cap_names{"fit", "clamp", "overshoot"};
 inline constexpr std::array<std::string_view, 3> liveness_names{"none", "idle", "heartbeat"};
+inline constexpr std::array<std::string_view, 4> queue_overflow_names{"reject", "drop-oldest",
+                                                                      "drop-newest", "disabled"};
+inline constexpr std::array<std::string_view, 2> queue_cut_names{"resend", "lose"};
 
 /// The liveness times used when the kind is chosen and its key left unset: a silent link is
 /// noticed after 20 s either way (idle-timeout, or ping-interval + ping-timeout); docs/liveness.md

@@ -140,6 +140,25 @@ void check_stability(const options& o, const origins& from) {
     }
 }
 
+/// The outbox's limits are at least 1 and its time-to-live positive (no 0 that means "off":
+/// queue-overflow=disabled says that).
+inline void check_outbox(const options& o, const origins& from) {
+    auto fail = [&](key_id k, std::string_view why) {
+        return config_error(from.name(k), from.value(k, o), why);
+    };
+    if (o.queue_messages == 0) {
+        throw fail(key_id::queue_messages,
+                   "must be at least 1 (to keep nothing while down: queue-overflow=disabled)");
+    }
+    if (o.queue_bytes == 0) {
+        throw fail(key_id::queue_bytes,
+                   "must be at least 1 (to keep nothing while down: queue-overflow=disabled)");
+    }
+    if (o.queue_ttl && o.queue_ttl->count() <= 0) {
+        throw fail(key_id::queue_ttl, "must be greater than zero (unset: no limit)");
+    }
+}
+
 /// The liveness times are positive and read by the liveness chosen: a time given to a kind that
 /// does not read it is refused (as backoff-step is), and so are idle and ping times together
 /// when neither is chosen by name.
@@ -271,6 +290,7 @@ void validate(const options& o, const origins& from) {
     }
     check_liveness(o, from);
     check_socket_options(o, from);
+    check_outbox(o, from);
     if (o.timeout.count() != 0) {
         // Settings under which the reconnector would give up at the first hold-down or the
         // first long-but-not-stable session, without a retry: refused, naming both keys.

@@ -6,11 +6,21 @@
 #include <chrono>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <system_error>
 #include <type_traits>
 
 namespace redial {
+
+/// What happens to a message the connection cut off in the middle of its write (some of its
+/// bytes went out, the rest did not). The protocol decides which is right: a framed protocol
+/// discards a partial frame and takes the whole one again; a protocol that acts on partial
+/// input cannot take a duplicate.
+enum class cut_message : std::uint8_t {
+    resend, ///< write it again whole, from its start, on the next connection
+    lose,   ///< complete it with outbox_errc::lost
+};
 
 /// Per message: a time-to-live that replaces the outbox's (zero or less: it expires at once).
 struct send_options {

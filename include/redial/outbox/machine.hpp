@@ -26,15 +26,6 @@
 
 namespace redial {
 
-/// What happens to a message the connection cut off in the middle of its write (some of its
-/// bytes went out, the rest did not). The protocol decides which is right: a framed protocol
-/// discards a partial frame and takes the whole one again; a protocol that acts on partial
-/// input cannot take a duplicate.
-enum class cut_message : std::uint8_t {
-    resend, ///< write it again whole, from its start, on the next connection
-    lose,   ///< complete it with outbox_errc::lost
-};
-
 /// An outbox's limits; every one holds at every moment, connected or not.
 struct outbox_options {
     /// Messages queued, including those being written (at least 1).
