@@ -10,6 +10,7 @@
 
 #include <redial/clock/steady_clock.hpp>
 #include <redial/config.hpp>
+#include <redial/config/outbox.hpp>
 #include <redial/config/tls.hpp>
 #include <redial/config/transport.hpp>
 #include <redial/error.hpp>
@@ -50,13 +51,15 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace {
 
-constexpr std::size_t max_pending = 1 << 20; // stdin bytes read and not yet written, at most
-constexpr std::size_t chunk_size = 16384;    // one read of stdin
+constexpr std::size_t chunk_size = 16384;       // one read of stdin
+constexpr std::size_t max_pending = chunk_size; // read and not yet handed to the outbox, at most
+constexpr std::size_t max_line = 65536;         // a longer line goes to the outbox in pieces
 
 struct tool_options {
     std::string target;                   // HOST:PORT
@@ -331,17 +334,27 @@ public:
         ::close(wake_[1]);
     }
 
-    // deliver(chunk) runs on the io thread for each chunk read.
+    // deliver(chunk) runs on the io thread for each chunk read, and with an empty chunk at the
+    // end of stdin.
     template <class Deliver>
     void start(Deliver deliver) {
         thread_ = std::thread([this, deliver = std::move(deliver)] { read_loop(deliver); });
     }
 
-    // On the io thread: n bytes were written (or will never be), so there is room for them.
+    // On the io thread: n bytes went to the outbox (or will never go), so there is room.
     void consumed(std::size_t n) {
         {
             const std::lock_guard lock(mutex_);
             buffered_ -= n;
+        }
+        room_.notify_one();
+    }
+
+    // On the io thread: read no more until hold(false) (the outbox is full while connected).
+    void hold(bool on) {
+        {
+            const std::lock_guard lock(mutex_);
+            held_ = on;
         }
         room_.notify_one();
     }
@@ -373,7 +386,8 @@ private:
         while (true) {
             {
                 std::unique_lock lock(mutex_);
-                room_.wait(lock, [this] { return stopping_ || buffered_ < max_pending; });
+                room_.wait(lock,
+                           [this] { return stopping_ || (buffered_ < max_pending && !held_); });
                 if (stopping_) {
                     return;
                 }
@@ -392,8 +406,9 @@ private:
             if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
                 continue; // EAGAIN: a non-blocking stdin someone else read first; poll again
             }
-            if (n <= 0) {
-                return; // end of stdin (or an error): keep the connection and keep reconnecting
+            if (n <= 0) { // end of stdin (or an error): keep the connection and keep reconnecting
+                asio::post(io_, [deliver] { deliver(std::vector<char>{}); }); // says so
+                return;
             }
             {
                 const std::lock_guard lock(mutex_);
@@ -412,83 +427,164 @@ private:
     std::condition_variable room_;
     std::size_t buffered_ = 0; // read and not yet consumed: queued, posted or being written
     bool stopping_ = false;
+    bool held_ = false; // the cat holds what it read: the outbox is full while connected
     std::thread thread_;
 };
 
-// The heartbeat's ping (--ping): it asks the cat to queue its line. The reconnector holds the
-// ping and is made before the cat (the cat's type names the reconnector's connection type), so
-// the ping reaches the cat through a slot filled in afterwards.
+// The heartbeat's ping (--ping): it asks the cat to send its line. The reconnector holds the
+// ping and is made before the cat (the cat needs the reconnector), so the ping reaches the cat
+// through a slot filled in afterwards.
 struct ping_slot {
-    std::function<void(const void* connection)> send; // empty until the cat exists
+    std::function<void()> send; // empty until the cat exists
 };
 struct cat_ping {
     std::shared_ptr<ping_slot> slot;
     template <class Connection>
-    void operator()(Connection& c) const {
+    void operator()(Connection&) const {
         if (slot && slot->send) {
-            slot->send(&c);
+            slot->send();
         }
     }
 };
 
-// The session side of the stdin queue and the copy of the peer to stdout. On the io thread only
-// (io.run() runs on this one thread, so the strand the sockets complete on is this thread too).
-// One write at a time goes to the peer: a stdin chunk or the ping line, never interleaved.
-template <class Socket>
+// The log (stderr): every event but the outbox's, which the cat counts and sums up at exit (a
+// flood while down would print a line per dropped message).
+struct cat_observer {
+    redial::ostream_observer log;
+    template <class Event>
+    void on_event(const Event& e) {
+        if constexpr (!std::is_same_v<Event, redial::outbox_drop_event> &&
+                      !std::is_same_v<Event, redial::outbox_expired_event>) {
+            redial::detail::notify(log, e);
+        }
+    }
+};
+
+// What became of stdin's bytes, counted from each message's completion.
+struct tally {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    void add(std::size_t n) {
+        ++messages;
+        bytes += n;
+    }
+};
+
+// Stdin to the peer through the reconnector's outbox, one message per line (its "\n"
+// included; a line longer than max_line goes in pieces), and the peer to stdout (the session).
+// While connected and the outbox is full, stdin waits (the peer's pace); while disconnected the
+// outbox's policy decides (--queue-overflow). On the io thread only (io.run() runs on this one
+// thread, so the reconnector's strand is this thread too).
+template <class Reconnector>
 class cat {
 public:
-    cat(stdin_reader& reader, std::optional<std::string> ping_line)
-        : reader_(reader), ping_line_(std::move(ping_line)) {}
+    cat(stdin_reader& reader, Reconnector& r, std::optional<std::string> ping_line,
+        const redial::outbox_options& limits)
+        : reader_(reader), r_(r), ping_line_(std::move(ping_line)), limits_(limits) {}
 
-    // The session: copy the peer to stdout until the connection ends; stdin flows through
-    // flush() while this socket is current.
-    template <class Done>
+    // The session: copy the peer to stdout until the connection ends.
+    template <class Socket, class Done>
     void operator()(Socket& s, Done done) {
         if (stopped_) {
             done(asio::error::operation_aborted);
             return;
         }
-        socket_ = &s;
-        ++generation_; // every session's socket lives at the same address: count them instead
-        writing_ = false;
-        ping_due_ = false; // a ping belongs to the session that asked for it
-        at_line_start_ = true;
-        flush();
         read(s, std::move(done));
     }
 
-    // New stdin data.
+    // New stdin data (empty: the end of stdin, which sends a last line without its "\n").
     void push(std::vector<char> chunk) {
-        pending_.push_back(std::move(chunk));
-        flush();
-    }
-
-    // The heartbeat asks for a ping on `connection`: it goes out after the write in progress,
-    // before the next stdin chunk, and never inside a line of stdin (it waits for the line's
-    // end). One at a time: a ping still waiting is not queued twice.
-    void ping(const void* connection) {
-        if (connection != socket_ || socket_ == nullptr || !ping_line_) {
-            return; // no ping line (refused at start), or not this session's connection
+        if (chunk.empty()) {
+            if (!partial_.empty()) {
+                lines_.push_back(std::exchange(partial_, {}));
+            }
         }
-        ping_due_ = true;
-        flush();
+        for (char c : chunk) {
+            partial_.push_back(c);
+            if (c == '\n' || partial_.size() == max_line) {
+                lines_.push_back(std::exchange(partial_, {}));
+            }
+        }
+        reader_.consumed(chunk.size()); // held in lines_ instead: pump() holds the reader
+        pump();
     }
 
-    // The run is ending: the reconnector destroys the socket before this session's read
-    // completes, so forget it now and start no more writes.
-    void stop() {
-        stopped_ = true;
-        socket_ = nullptr;
+    // The status changed: stdin may flow again (disconnected: the policy decides).
+    void pump() {
+        while (!stopped_ && !lines_.empty()) {
+            const std::string& line = lines_.front();
+            if (r_.status() == redial::link_status::connected &&
+                (r_.outbox_size() >= limits_.max_messages ||
+                 line.size() >
+                     limits_.max_bytes - std::min(limits_.max_bytes, r_.outbox_bytes()))) {
+                if (line.size() <= limits_.max_bytes) {
+                    return; // full while connected: wait for the peer (a completion pumps again)
+                }
+            }
+            std::string out = std::move(lines_.front());
+            lines_.pop_front();
+            const std::size_t n = out.size();
+            r_.async_send(std::move(out), [this, n](std::error_code ec) { ended(ec, n); });
+        }
+        reader_.hold(!lines_.empty());
+    }
+
+    // The heartbeat asks for a ping: one at a time, behind what is queued.
+    void ping() {
+        if (!ping_line_ || ping_queued_ || stopped_) {
+            return;
+        }
+        ping_queued_ = true;
+        r_.async_send(*ping_line_, [this](std::error_code) { ping_queued_ = false; });
+    }
+
+    void stop() { stopped_ = true; }
+
+    // At exit (after io.run()): what was dropped or left unsent, if anything.
+    void report(redial::log_format format) const {
+        std::uint64_t unsent = stopped_count_.messages + lines_.size() + (partial_.empty() ? 0 : 1);
+        std::uint64_t unsent_bytes = stopped_count_.bytes + partial_.size();
+        for (const std::string& l : lines_) {
+            unsent_bytes += l.size();
+        }
+        if (dropped_.messages == 0 && unsent == 0) {
+            return;
+        }
+        if (format == redial::log_format::json) {
+            std::fprintf(stderr,
+                         "{\"event\":\"outbox_summary\",\"written\":%llu,\"written_bytes\":%llu,"
+                         "\"dropped\":%llu,\"dropped_bytes\":%llu,\"unsent\":%llu,"
+                         "\"unsent_bytes\":%llu}\n",
+                         ull(written_.messages), ull(written_.bytes), ull(dropped_.messages),
+                         ull(dropped_.bytes), ull(unsent), ull(unsent_bytes));
+            return;
+        }
+        std::fprintf(stderr,
+                     "redial-cat: %llu messages (%llu bytes) written; %llu (%llu bytes) dropped "
+                     "by the outbox; %llu (%llu bytes) left unsent\n",
+                     ull(written_.messages), ull(written_.bytes), ull(dropped_.messages),
+                     ull(dropped_.bytes), ull(unsent), ull(unsent_bytes));
     }
 
 private:
-    template <class Done>
+    static unsigned long long ull(std::uint64_t v) { return v; }
+
+    void ended(std::error_code ec, std::size_t n) {
+        if (!ec) {
+            written_.add(n);
+        } else if (ec == redial::outbox_errc::stopped) {
+            stopped_count_.add(n);
+        } else {
+            dropped_.add(n); // rejected, too large, dropped, expired, lost, not connected
+        }
+        pump();
+    }
+
+    template <class Socket, class Done>
     void read(Socket& s, Done done) {
         s.async_read_some(asio::buffer(buffer_), [this, &s, done = std::move(done)](
                                                      std::error_code ec, std::size_t n) mutable {
             if (ec) {
-                socket_ = nullptr;
-                writing_ = false;
                 done(ec);
                 return;
             }
@@ -498,55 +594,17 @@ private:
         });
     }
 
-    void flush() {
-        if (socket_ == nullptr || writing_) {
-            return;
-        }
-        if (ping_due_ && at_line_start_) {
-            ping_due_ = false;
-            writing_ = true;
-            asio::async_write(*socket_, asio::buffer(*ping_line_),
-                              [this, gen = generation_](std::error_code ec, std::size_t) {
-                                  if (gen != generation_ || socket_ == nullptr) {
-                                      return; // that session is over
-                                  }
-                                  writing_ = false;
-                                  if (!ec) {
-                                      flush();
-                                  }
-                              });
-            return;
-        }
-        if (pending_.empty()) {
-            return;
-        }
-        writing_ = true;
-        asio::async_write(*socket_, asio::buffer(pending_.front()),
-                          [this, gen = generation_](std::error_code ec, std::size_t) {
-                              if (gen != generation_ || socket_ == nullptr) {
-                                  return; // that session is over; the chunk is sent again
-                              }
-                              writing_ = false;
-                              if (ec) {
-                                  return; // the read side ends the session with the reason
-                              }
-                              const std::size_t n = pending_.front().size();
-                              at_line_start_ = pending_.front().back() == '\n';
-                              pending_.pop_front();
-                              reader_.consumed(n);
-                              flush();
-                          });
-    }
-
     stdin_reader& reader_;
-    std::optional<std::string> ping_line_;  // --ping's line with its "\n"; unset: no --ping
-    std::deque<std::vector<char>> pending_; // at most max_pending bytes: the reader waits
-    Socket* socket_ = nullptr;
-    std::uint64_t generation_ = 0;
-    bool writing_ = false;
+    Reconnector& r_;
+    std::optional<std::string> ping_line_; // --ping's line with its "\n"; unset: no --ping
+    redial::outbox_options limits_;
+    std::deque<std::string> lines_; // read, not yet handed to the outbox: one chunk at most
+    std::string partial_;           // a line without its end yet
+    tally written_;
+    tally dropped_;
+    tally stopped_count_;
     bool stopped_ = false;
-    bool ping_due_ = false;     // the heartbeat asked for a ping this session has not sent yet
-    bool at_line_start_ = true; // the bytes written on this connection end with a whole line
+    bool ping_queued_ = false;
     std::array<char, 16384> buffer_{};
 };
 
@@ -554,32 +612,46 @@ template <class Transport>
 int run(asio::io_context& io, Transport transport, const redial::options& o,
         const tool_options& t) {
     using liveness = redial::configured_liveness<cat_ping>;
+    using outbox = redial::outbox<redial::overflow::configured>;
     using reconnector =
         redial::basic_reconnector<Transport, redial::steady_clock, redial::configured_backoff,
-                                  redial::configured_stability, redial::ostream_observer,
-                                  redial::no_terminal_errors, liveness>;
+                                  redial::configured_stability, cat_observer,
+                                  redial::no_terminal_errors, liveness, outbox>;
     auto ping = std::make_shared<ping_slot>();
-    reconnector r{io.get_executor(),
-                  std::move(transport),
-                  redial::steady_clock{},
-                  redial::make_backoff(o),
-                  redial::make_stability(o),
-                  redial::make_machine_options(o),
-                  redial::ostream_observer{std::cerr, t.log, redial::steady_clock::now()},
-                  redial::no_terminal_errors{},
-                  redial::make_liveness(o, cat_ping{ping})};
+    const outbox box = redial::make_outbox(o);
+    reconnector r{
+        io.get_executor(),
+        std::move(transport),
+        redial::steady_clock{},
+        redial::make_backoff(o),
+        redial::make_stability(o),
+        redial::make_machine_options(o),
+        cat_observer{redial::ostream_observer{std::cerr, t.log, redial::steady_clock::now()}},
+        redial::no_terminal_errors{},
+        redial::make_liveness(o, cat_ping{ping}),
+        box};
 
     stop_signals signals{io};
     stdin_reader reader{io}; // destroyed (joined) before r, and before io
-    auto session = std::make_shared<cat<typename reconnector::connection_type>>(
-        reader, t.ping ? std::optional<std::string>(*t.ping + "\n") : std::nullopt);
+    auto session = std::make_shared<cat<reconnector>>(
+        reader, r, t.ping ? std::optional<std::string>(*t.ping + "\n") : std::nullopt, box.options);
     // Weak: the ping (held by the reconnector) only reaches the session while it exists.
-    ping->send = [weak = std::weak_ptr(session)](const void* connection) {
+    ping->send = [weak = std::weak_ptr(session)] {
         if (auto s = weak.lock()) {
-            s->ping(connection);
+            s->ping();
         }
     };
     reader.start([session](std::vector<char> chunk) { session->push(std::move(chunk)); });
+    // Each change of status may let stdin flow again (see cat::pump).
+    std::function<void()> watch = [&] {
+        r.async_wait_status([&](std::error_code ec, redial::link_status) {
+            if (!ec) {
+                session->pump();
+                watch();
+            }
+        });
+    };
+    watch();
 
     // The first event decides the exit status: a signal's stop (0) or a give-up (1).
     signals.async_wait([&] {
@@ -597,6 +669,7 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
                 });
     io.run();
     reader.join();
+    session->report(t.log);
     if (result && *result) {
         std::fprintf(stderr, "redial-cat: %s\n", r.give_up_message().c_str());
         return 1;
