@@ -472,15 +472,17 @@ struct tally {
 
 // Stdin to the peer through the reconnector's outbox, one message per line (its "\n"
 // included; a line longer than max_line goes in pieces), and the peer to stdout (the session).
-// While connected and the outbox is full, stdin waits (the peer's pace); while disconnected the
-// outbox's policy decides (--queue-overflow). On the io thread only (io.run() runs on this one
+// While the outbox is full stdin waits: while connected (the peer's pace), and under reject
+// while down too; the dropping policies and disabled decide what becomes of lines read during
+// an outage (--queue-overflow). On the io thread only (io.run() runs on this one
 // thread, so the reconnector's strand is this thread too).
 template <class Reconnector>
 class cat {
 public:
     cat(stdin_reader& reader, Reconnector& r, std::optional<std::string> ping_line,
-        const redial::outbox_options& limits)
-        : reader_(reader), r_(r), ping_line_(std::move(ping_line)), limits_(limits) {}
+        const redial::outbox<redial::overflow::configured>& box)
+        : reader_(reader), r_(r), ping_line_(std::move(ping_line)), limits_(box.options),
+          waits_when_down_(box.overflow.which() == redial::overflow::configured::kind::reject) {}
 
     // The session: copy the peer to stdout until the connection ends.
     template <class Socket, class Done>
@@ -513,17 +515,22 @@ public:
     void pump() {
         while (!stopped_ && !lines_.empty()) {
             const std::string& line = lines_.front();
-            if (r_.status() == redial::link_status::connected &&
-                (r_.outbox_size() >= limits_.max_messages ||
-                 line.size() >
-                     limits_.max_bytes - std::min(limits_.max_bytes, r_.outbox_bytes()))) {
+            // Stdin waits for room while connected (the peer's pace) and, under reject, while
+            // down too (nothing is dropped: the producer blocks); the dropping policies keep
+            // reading during an outage and drop as they say.
+            const bool waits = waits_when_down_ || r_.status() == redial::link_status::connected;
+            if (waits &&
+                (out_messages_ >= limits_.max_messages ||
+                 line.size() > limits_.max_bytes - std::min(limits_.max_bytes, out_bytes_))) {
                 if (line.size() <= limits_.max_bytes) {
-                    return; // full while connected: wait for the peer (a completion pumps again)
+                    break; // full: wait for room (a completion pumps again)
                 }
             }
             std::string out = std::move(lines_.front());
             lines_.pop_front();
             const std::size_t n = out.size();
+            ++out_messages_;
+            out_bytes_ += n;
             r_.async_send(std::move(out), [this, n](std::error_code ec) { ended(ec, n); });
         }
         reader_.hold(!lines_.empty());
@@ -535,7 +542,14 @@ public:
             return;
         }
         ping_queued_ = true;
-        r_.async_send(*ping_line_, [this](std::error_code) { ping_queued_ = false; });
+        ++out_messages_;
+        out_bytes_ += ping_line_->size();
+        r_.async_send(*ping_line_, [this](std::error_code) {
+            ping_queued_ = false;
+            --out_messages_;
+            out_bytes_ -= ping_line_->size();
+            pump();
+        });
     }
 
     void stop() { stopped_ = true; }
@@ -570,6 +584,8 @@ private:
     static unsigned long long ull(std::uint64_t v) { return v; }
 
     void ended(std::error_code ec, std::size_t n) {
+        --out_messages_;
+        out_bytes_ -= n;
         if (!ec) {
             written_.add(n);
         } else if (ec == redial::outbox_errc::stopped) {
@@ -598,6 +614,10 @@ private:
     Reconnector& r_;
     std::optional<std::string> ping_line_; // --ping's line with its "\n"; unset: no --ping
     redial::outbox_options limits_;
+    bool waits_when_down_; // reject: stdin waits for room whatever the state
+    // Sent and not yet completed (in the outbox, or posted to it): what "full" is judged on.
+    std::size_t out_messages_ = 0;
+    std::size_t out_bytes_ = 0;
     std::deque<std::string> lines_; // read, not yet handed to the outbox: one chunk at most
     std::string partial_;           // a line without its end yet
     tally written_;
@@ -634,7 +654,7 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
     stop_signals signals{io};
     stdin_reader reader{io}; // destroyed (joined) before r, and before io
     auto session = std::make_shared<cat<reconnector>>(
-        reader, r, t.ping ? std::optional<std::string>(*t.ping + "\n") : std::nullopt, box.options);
+        reader, r, t.ping ? std::optional<std::string>(*t.ping + "\n") : std::nullopt, box);
     // Weak: the ping (held by the reconnector) only reaches the session while it exists.
     ping->send = [weak = std::weak_ptr(session)] {
         if (auto s = weak.lock()) {
