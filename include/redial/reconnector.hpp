@@ -599,7 +599,7 @@ private:
             }
             if constexpr (has_outbox) {
                 ++box_.session;
-                with_box([&](auto& m, auto sink) { m.on_connected(now, sink); });
+                with_box(now, [&](auto& m, auto sink) { m.on_connected(now, sink); });
                 outbox_write();
                 if (!live() || !connection_) {
                     return; // a hook stopped the run
@@ -648,7 +648,7 @@ private:
             set_status(link_status::disconnected);
             if constexpr (has_outbox) {
                 ++box_.session; // a write still in flight settles when it completes
-                with_box([&](auto& m, auto sink) { m.on_disconnected(now, sink); });
+                with_box(now, [&](auto& m, auto sink) { m.on_disconnected(now, sink); });
             }
             const decision d = machine_.on_session_end(now, reason, alive_until);
             const time_point connected = machine_.connected_at();
@@ -824,9 +824,8 @@ private:
         // Runs `f(machine, sink)`; the sink completes each message that ends and reports drops
         // and expiries (not after the run ended). A send from a hook meanwhile is posted.
         template <class F>
-        void with_box(F f) {
+        void with_box(time_point now, F f) {
             if constexpr (has_outbox) {
-                const time_point now = clock_.now();
                 auto sink = [this, now](send_completion&& done, const outbox_outcome& o) {
                     if (o.code && live()) {
                         const std::chrono::nanoseconds waited = detail::elapsed(o.sent_at, now);
@@ -859,7 +858,7 @@ private:
         void send(Message m, send_options so, send_completion done) {
             if constexpr (has_outbox) {
                 const time_point now = clock_.now();
-                with_box([&](auto& box, auto sink) {
+                with_box(now, [&](auto& box, auto sink) {
                     box.push(now, std::move(m), so, std::move(done), sink);
                 });
                 outbox_write();
@@ -886,8 +885,9 @@ private:
                     return;
                 }
                 std::size_t n = 0;
-                with_box([&](auto& box, auto sink) {
-                    n = box.begin_write(clock_.now(), box_.pieces, sink);
+                const time_point now = clock_.now();
+                with_box(now, [&](auto& box, auto sink) {
+                    n = box.begin_write(now, box_.pieces, sink);
                 });
                 if (n == 0) {
                     return;
@@ -900,7 +900,7 @@ private:
                         std::span<const asio::const_buffer>(box_.buffers.data(), n),
                         write_completion{this->shared_from_this(), executor(), box_.session});
                 } catch (const std::exception& e) {
-                    with_box([&](auto& box, auto sink) { box.end_write(clock_.now(), 0, sink); });
+                    with_box(now, [&](auto& box, auto sink) { box.end_write(now, 0, sink); });
                     on_session_end(failure{std::error_code{}, std::string("write: ") + e.what()});
                 }
             }
@@ -908,7 +908,8 @@ private:
 
         void on_outbox_written(std::uint64_t session, std::error_code ec, std::size_t n) {
             if constexpr (has_outbox) {
-                with_box([&](auto& box, auto sink) { box.end_write(clock_.now(), n, sink); });
+                const time_point now = clock_.now();
+                with_box(now, [&](auto& box, auto sink) { box.end_write(now, n, sink); });
                 if (!live()) {
                     return;
                 }
@@ -930,16 +931,15 @@ private:
                 }
                 box_.armed = next;
                 box_.timer.expires_at(next);
-                box_.timer.async_wait(
-                    [weak = this->weak_from_this(), gen = ++box_.generation](std::error_code ec) {
-                        auto self = weak.lock();
-                        if (self && !ec && gen == self->box_.generation) {
-                            self->box_.armed = time_point::max();
-                            self->with_box([&](auto& box, auto sink) {
-                                box.expire(self->clock_.now(), sink);
-                            });
-                        }
-                    });
+                box_.timer.async_wait([weak = this->weak_from_this(),
+                                       gen = ++box_.generation](std::error_code ec) {
+                    auto self = weak.lock();
+                    if (self && !ec && gen == self->box_.generation) {
+                        self->box_.armed = time_point::max();
+                        const time_point now = self->clock_.now();
+                        self->with_box(now, [&](auto& box, auto sink) { box.expire(now, sink); });
+                    }
+                });
             }
         }
 
@@ -953,7 +953,7 @@ private:
                 ++box_.session;
                 ++box_.generation;
                 box_.timer.cancel();
-                with_box([](auto& box, auto sink) { box.stop(sink); });
+                with_box(clock_.now(), [](auto& box, auto sink) { box.stop(sink); });
             }
         }
 

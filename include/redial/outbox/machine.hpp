@@ -310,8 +310,7 @@ private:
         bytes_ -= e.size();
         ++tombstones_;
         const outbox_outcome o{why, e.size(), e.sent_at};
-        Message gone = std::move(e.message); // freed now, not when trimmed
-        e.message = Message{};
+        e.message = Message{}; // freed now, not when trimmed
         sink(std::move(e.done), o);
     }
 
@@ -372,11 +371,9 @@ private:
     template <class Sink>
     void settle_disconnect(time_point now, Sink& sink) {
         disconnect_pending_ = false;
-        if (offset_ != 0 && options_.cut == cut_message::lose) {
-            offset_ = 0;
+        if (std::exchange(offset_, 0) != 0 && options_.cut == cut_message::lose) {
             complete_writing_front(outbox_errc::lost, sink);
         }
-        offset_ = 0;
         while (!writing_.empty()) { // back to the front, in their order
             queued_.push_front(std::move(writing_.back()));
             writing_.pop_back();
