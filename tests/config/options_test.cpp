@@ -51,7 +51,7 @@ TEST(options, liveness_defaults) {
 // Unset, the liveness is implied by the times given; set, it is what it says.
 TEST(options, chosen_liveness) {
     using redial::liveness_kind;
-    redial::options o;
+    redial::options o{};
     EXPECT_EQ(redial::detail::chosen_liveness(o), liveness_kind::none);
     o.idle_timeout = 3s;
     EXPECT_EQ(redial::detail::chosen_liveness(o), liveness_kind::idle);
