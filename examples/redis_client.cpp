@@ -104,8 +104,8 @@ void print_help() {
         "it (exit 0);\ngiving up exits 1 with the error on stderr.\n\n"
         "Options (each also an environment variable REDIAL_<NAME>, e.g. REDIAL_BACKOFF_MAX):\n");
     for (const redial::option_key& k : redial::option_keys()) {
-        if (k.name == "idle-timeout") {
-            continue; // refused: a Redis server sends nothing on its own
+        if (k.name == "idle-timeout" || k.name.starts_with("queue-")) {
+            continue; // refused: a Redis server sends nothing on its own; its own queue
         }
         std::printf("  --%-20s %-34s default %s\n", std::string(k.name).c_str(),
                     std::string(k.syntax).c_str(), std::string(k.default_text).c_str());
@@ -1035,6 +1035,23 @@ void check_liveness(const redial::options& o,
                 " (the heartbeat sends PING)");
 }
 
+// The queue-* keys configure redial-cat's outbox; this tool's commands wait for their replies in
+// its own queue (max_commands, max_queued_bytes), where stdin waits and nothing is dropped or
+// expired: a key it would not honour is refused rather than ignored.
+void check_queue_keys(const std::vector<std::pair<std::string, std::string>>& pairs) {
+    for (const redial::option_key& k : redial::option_keys()) {
+        if (!k.name.starts_with("queue-")) {
+            continue;
+        }
+        if (const std::string as = given_as(pairs, k.name); !as.empty()) {
+            usage_error(as + " does not apply to redial-redis: commands wait for their replies " +
+                        "in its own queue (" + std::to_string(max_commands) + " commands, " +
+                        std::to_string(max_queued_bytes >> 20) +
+                        " MiB), and stdin waits while it is full; nothing is dropped");
+        }
+    }
+}
+
 redis_handshake make_handshake(const tool_options& t) {
     std::vector<std::string> hello{"HELLO", "3"};
     if (t.password) {
@@ -1148,6 +1165,7 @@ static int tool_main(int argc, char** argv) {
                                    "AUTH takes both)");
     }
     check_liveness(o, pairs);
+    check_queue_keys(pairs);
     if (tool.target.empty()) {
         usage_error("missing HOST:PORT");
     }

@@ -34,10 +34,10 @@ redial_build_sanitized build-asan "-fsanitize=address,undefined -fno-sanitize-re
 build-asan/bin/redial_tests --gtest_brief=1 2>&1 | tee build-asan/tests.log
 asan=$(grep -oE 'PASSED  \] [0-9]+' build-asan/tests.log | grep -oE '[0-9]+')
 
-echo "== TSan: stop from another thread, clocks, transports, the reconnector"
+echo "== TSan: stop from another thread, clocks, transports, the reconnector, the outbox"
 redial_build_sanitized build-tsan "-fsanitize=thread"
 build-tsan/bin/redial_tests --gtest_brief=1 \
-    --gtest_filter='Reconnector*:StopDuring*:*Transport*:VirtualClock*:SteadyClock*:Aliases*' \
+    --gtest_filter='Reconnector*:StopDuring*:*Transport*:VirtualClock*:SteadyClock*:Aliases*:Outbox*' \
     2>&1 | tee build-tsan/tests.log
 tsan=$(grep -oE 'PASSED  \] [0-9]+' build-tsan/tests.log | grep -oE '[0-9]+')
 
