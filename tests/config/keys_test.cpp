@@ -356,7 +356,8 @@ TEST(to_string, lists_set_keys_only) {
               "backoff=exponential,jitter=none,jitter-fraction=0.2,jitter-cap=fit,stability=uptime,"
               "intensity-drops=1,"
               "intensity-window=5s,damping-half-life=15m,connect-timeout=5s,max-attempts=0,"
-              "clip-to-deadline=false,tcp-keepalive=off,tcp-user-timeout=0s");
+              "clip-to-deadline=false,tcp-keepalive=off,tcp-user-timeout=0s,"
+              "queue-messages=10000,queue-bytes=8MiB,queue-overflow=reject,queue-cut=resend");
 }
 
 TEST(to_string, round_trips_random_options) {

@@ -68,7 +68,8 @@ TEST(options_from_string, liveness_and_socket_keys) {
     EXPECT_EQ(redial::options_from_string(redial::to_string(o)), o);
     EXPECT_EQ(redial::to_string(o).substr(redial::to_string(o).find("liveness=")),
               "liveness=heartbeat,ping-interval=2s,ping-timeout=4s,tcp-keepalive=30s/5s/3,"
-              "tcp-user-timeout=45s");
+              "tcp-user-timeout=45s,queue-messages=10000,queue-bytes=8MiB,queue-overflow=reject,"
+              "queue-cut=resend");
 
     const redial::options idle = redial::options_from_string("idle-timeout=3s");
     EXPECT_FALSE(idle.liveness); // implied, and left unset: to_string does not add it
@@ -422,7 +423,8 @@ TEST(config_error, messages_users_see) {
               "REDIAL_DAMPING_HALF_LIFE, REDIAL_CONNECT_TIMEOUT, REDIAL_MAX_ATTEMPTS, "
               "REDIAL_CLIP_TO_DEADLINE, REDIAL_SEED, REDIAL_LIVENESS, REDIAL_IDLE_TIMEOUT, "
               "REDIAL_PING_INTERVAL, REDIAL_PING_TIMEOUT, REDIAL_TCP_KEEPALIVE, "
-              "REDIAL_TCP_USER_TIMEOUT");
+              "REDIAL_TCP_USER_TIMEOUT, REDIAL_QUEUE_MESSAGES, REDIAL_QUEUE_BYTES, "
+              "REDIAL_QUEUE_OVERFLOW, REDIAL_QUEUE_TTL, REDIAL_QUEUE_CUT");
     EXPECT_EQ(what([] { (void)redial::options_from_string("backoff-initial=10s,backoff-max=5s"); }),
               "invalid backoff-initial \"10s\": must not exceed backoff-max (5s)");
     EXPECT_EQ(what([] {
