@@ -51,6 +51,7 @@
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 namespace redial {
 
@@ -823,10 +824,14 @@ private:
 
         // Runs `f(machine, sink)`; the sink completes each message that ends and reports drops
         // and expiries (not after the run ended). A send from a hook meanwhile is posted.
+        // `collect`: from a completion handler of the reconnector's own (a write, the timer),
+        // the completions wait in box_.ready for run_ready(), which runs those bound to the
+        // strand at once (as asio's composed operations call their final handler); otherwise
+        // (a send's own refusal, a stop, a disconnect) each is posted.
         template <class F>
-        void with_box(time_point now, F f) {
+        void with_box(time_point now, F f, bool collect = false) {
             if constexpr (has_outbox) {
-                auto sink = [this, now](send_completion&& done, const outbox_outcome& o) {
+                auto sink = [this, now, collect](send_completion&& done, const outbox_outcome& o) {
                     if (o.code && live()) {
                         const std::chrono::nanoseconds waited = detail::elapsed(o.sent_at, now);
                         if (o.code == outbox_errc::expired) {
@@ -837,6 +842,13 @@ private:
                             observe(outbox_drop_event{o.code, o.bytes, waited, box_.machine.size(),
                                                       box_.machine.bytes(), now});
                         }
+                    }
+                    if (collect) {
+                        try {
+                            box_.ready.emplace_back(std::move(done), o.code);
+                            return;
+                        } catch (const std::bad_alloc&) { // NOLINT(bugprone-empty-catch)
+                        } // posted instead (emplace_back left `done` as it was)
                     }
                     done.complete(o.code);
                 };
@@ -909,16 +921,44 @@ private:
         void on_outbox_written(std::uint64_t session, std::error_code ec, std::size_t n) {
             if constexpr (has_outbox) {
                 const time_point now = clock_.now();
-                with_box(now, [&](auto& box, auto sink) { box.end_write(now, n, sink); });
-                if (!live()) {
+                with_box(
+                    now, [&](auto& box, auto sink) { box.end_write(now, n, sink); }, true);
+                if (live()) {
+                    if (ec && session == box_.session && connection_) {
+                        // The connection failed under the write: the session ends with its error.
+                        on_session_end(failure{ec, "write: " + ec.message()});
+                    } else {
+                        outbox_write(); // on this connection, or a newer one that waited for this
+                    }
+                }
+                run_ready(); // last: the next write is under way, whatever a completion does
+            }
+        }
+
+        // Runs the completions with_box collected, in order: those bound to the strand now,
+        // others posted. If one throws, the rest are posted before the exception leaves.
+        void run_ready() {
+            if constexpr (has_outbox) {
+                if (box_.ready.empty()) {
                     return;
                 }
-                if (ec && session == box_.session && connection_) {
-                    // The connection failed under the write: the session ends with its error.
-                    on_session_end(failure{ec, "write: " + ec.message()});
-                    return;
+                const asio::any_io_executor here = executor();
+                std::size_t i = 0;
+                try {
+                    // By index: a completion that sends adds nothing here (only collecting calls
+                    // do, from the reconnector's own handlers, which cannot run meanwhile).
+                    for (; i < box_.ready.size(); ++i) {
+                        auto& [done, code] = box_.ready[i];
+                        done.complete_on(here, code);
+                    }
+                } catch (...) {
+                    for (++i; i < box_.ready.size(); ++i) {
+                        box_.ready[i].first.complete(box_.ready[i].second);
+                    }
+                    box_.ready.clear();
+                    throw;
                 }
-                outbox_write(); // on this connection, or on a newer one that waited for this
+                box_.ready.clear();
             }
         }
 
@@ -931,15 +971,17 @@ private:
                 }
                 box_.armed = next;
                 box_.timer.expires_at(next);
-                box_.timer.async_wait([weak = this->weak_from_this(),
-                                       gen = ++box_.generation](std::error_code ec) {
-                    auto self = weak.lock();
-                    if (self && !ec && gen == self->box_.generation) {
-                        self->box_.armed = time_point::max();
-                        const time_point now = self->clock_.now();
-                        self->with_box(now, [&](auto& box, auto sink) { box.expire(now, sink); });
-                    }
-                });
+                box_.timer.async_wait(
+                    [weak = this->weak_from_this(), gen = ++box_.generation](std::error_code ec) {
+                        auto self = weak.lock();
+                        if (self && !ec && gen == self->box_.generation) {
+                            self->box_.armed = time_point::max();
+                            const time_point now = self->clock_.now();
+                            self->with_box(
+                                now, [&](auto& box, auto sink) { box.expire(now, sink); }, true);
+                            self->run_ready();
+                        }
+                    });
             }
         }
 
@@ -1010,8 +1052,11 @@ private:
         static constexpr std::size_t gather = 16;
         struct outbox_parts {
             outbox_parts(const Outbox& o, const Clock& c, asio::any_io_executor ex)
-                : machine(o.template make_machine<send_completion>()), timer(c, std::move(ex)) {}
+                : machine(o.template make_machine<send_completion>()), timer(c, std::move(ex)) {
+                ready.reserve(gather); // what one write completes
+            }
             outbox_machine_type machine;
+            std::vector<std::pair<send_completion, std::error_code>> ready; // see with_box
             typename Clock::timer timer;
             time_point armed = time_point::max(); // the timer's expiry (max: idle)
             std::uint64_t generation = 0;         // the timer's wait

@@ -1,6 +1,8 @@
 #include <redial/detail/erased_handler.hpp>
 
+#include <asio/bind_executor.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <asio/strand.hpp>
 #include <gtest/gtest.h>
 
@@ -74,6 +76,34 @@ TEST(ErasedHandler, RunsOnAStrandFallback) {
     asio::post(strand, [&] { h.complete(1); }); // completed from inside the strand itself
     io.run();
     EXPECT_TRUE(on_strand);
+}
+
+// complete_on(current): a handler whose executor is `current` (the fallback, no executor of its
+// own) runs at once; one bound to another executor is posted there, as complete() would.
+TEST(ErasedHandler, CompleteOnRunsAtOnceOnlyOnItsOwnExecutor) {
+    asio::io_context io;
+    const auto strand = asio::make_strand(io.get_executor());
+    const auto other = asio::make_strand(io.get_executor());
+    std::vector<std::string> ran;
+    redial::detail::erased_handler<int> mine(
+        [&](int v) { ran.push_back("mine " + std::to_string(v)); }, strand);
+    redial::detail::erased_handler<int> bound(
+        asio::bind_executor(other,
+                            [&](int v) {
+                                ran.push_back("bound " + std::to_string(v) +
+                                              (other.running_in_this_thread() ? " on its strand"
+                                                                              : " elsewhere"));
+                            }),
+        strand);
+    asio::post(strand, [&] {
+        mine.complete_on(strand, 1);
+        bound.complete_on(strand, 2);
+        ran.push_back("after");
+    });
+    io.run();
+    EXPECT_EQ(ran, (std::vector<std::string>{"mine 1", "after", "bound 2 on its strand"}));
+    EXPECT_FALSE(mine);
+    EXPECT_FALSE(bound);
 }
 
 // Destroyed without completing (an operation abandoned at shutdown): the handler and what it

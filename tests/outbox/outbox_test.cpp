@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -325,6 +326,56 @@ TEST(Outbox, ASendFromAnotherThreadIsSafe) {
 
 template <class R>
 concept can_send = requires(R& r) { r.async_send(std::string(), [](std::error_code) {}); };
+
+// A write's completions run at once, on the strand, as asio's composed operations call their
+// final handler: in order, after the next write has begun (so a completion that sends queues
+// behind what was already waiting).
+TEST(Outbox, AWritesCompletionsRunInOrderAndASendFromOneQueuesBehind) {
+    rig<> g;
+    g.server->stalled = true;
+    std::vector<std::string> order;
+    const auto note = [&](std::string name) {
+        return [&order, name](std::error_code ec) {
+            order.push_back(name + (ec ? " " + ec.message() : ""));
+        };
+    };
+    g.r.async_send(std::string("a"), note("a"));
+    g.r.async_send(std::string("b"), [&](std::error_code) {
+        order.emplace_back("b");
+        g.r.async_send(std::string("d"), note("d")); // from the completion: after c
+    });
+    g.r.async_send(std::string("c"), note("c"));
+    g.clock.advance(0s);
+    EXPECT_TRUE(order.empty());
+    g.server->resume();
+    g.clock.advance(0s);
+    EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c", "d"}));
+    EXPECT_EQ(g.server->received.at(0), "abcd");
+}
+
+// A completion that throws: the exception leaves the event loop (as from any asio handler),
+// the write's other completions still run (posted), and the outbox goes on writing.
+TEST(Outbox, ACompletionThatThrowsLosesNoOtherCompletion) {
+    rig<> g;
+    g.server->stalled = true;
+    std::vector<std::string> order;
+    g.r.async_send(std::string("a"), [&](std::error_code) { order.emplace_back("a"); });
+    g.r.async_send(std::string("b"), [&](std::error_code) {
+        order.emplace_back("b");
+        throw std::runtime_error("the application's");
+    });
+    g.r.async_send(std::string("c"), [&](std::error_code) { order.emplace_back("c"); });
+    g.clock.advance(0s);
+    g.server->resume();
+    EXPECT_THROW(g.clock.advance(0s), std::runtime_error);
+    g.clock.advance(0s);
+    EXPECT_EQ(order, (std::vector<std::string>{"a", "b", "c"}));
+    g.send("d");
+    g.clock.advance(0s);
+    EXPECT_EQ(g.with(written), (std::vector<std::string>{"d"}));
+    EXPECT_EQ(g.server->received.at(0), "abcd");
+    EXPECT_EQ(g.r.outbox_size(), 0u);
+}
 
 // The heap in use (glibc's count): 0 under a sanitizer's allocator, which glibc does not see.
 std::size_t heap_in_use() {

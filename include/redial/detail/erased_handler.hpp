@@ -218,6 +218,8 @@ template <class... Args>
 class erased_handler {
     struct base : erased_call_target {
         virtual void complete(Args... args) && = 0; // stores the arguments, posts the handler
+        // Runs the handler now if its executor is `current`, else as complete().
+        virtual void complete_on(const asio::any_io_executor& current, Args... args) && = 0;
 
     protected:
         ~base() = default;
@@ -233,6 +235,17 @@ class erased_handler {
         void complete(Args... a) && override {
             args.emplace(std::move(a)...);
             post_cached(ex, erased_call{this}); // on failure erased_call's destructor frees this
+        }
+        void complete_on(const asio::any_io_executor& current, Args... a) && override {
+            if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) {
+                if (ex == current) {
+                    Handler h = std::move(handler);
+                    std::move(*this).destroy();
+                    std::move(h)(std::move(a)...);
+                    return;
+                }
+            }
+            std::move(*this).complete(std::move(a)...);
         }
         void invoke() && override {
             if (!args) [[unlikely]] { // unreachable: complete() stores them before it posts
@@ -272,6 +285,14 @@ public:
     void complete(Args... args) {
         base* p = p_.release();
         std::move(*p).complete(std::move(args)...);
+    }
+
+    /// Runs the handler with `args` at once if its associated executor is `current` (the
+    /// caller runs there, in a completion handler of its own: asio's composed operations call
+    /// their final handler the same way), else posts it as complete(); afterwards this is empty.
+    void complete_on(const asio::any_io_executor& current, Args... args) {
+        base* p = p_.release();
+        std::move(*p).complete_on(current, std::move(args)...);
     }
 
 private:

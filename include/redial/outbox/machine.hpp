@@ -122,7 +122,7 @@ public:
         }
         const time_point deadline = ttl ? detail::sat_add(now, *ttl) : time_point::max();
         const std::uint64_t seq = next_seq_++;
-        queued_.push_back(entry{std::move(m), std::move(c), now, deadline, seq, true});
+        queued_.emplace_back(std::move(m), std::move(c), now, deadline, seq, true);
         ++size_;
         bytes_ += n;
         if (deadline != time_point::max()) {
@@ -359,13 +359,16 @@ private:
         trim();
     }
 
+    // Off the queue before the sink runs (the message, not moved, is freed with its entry).
     template <class Sink>
     void complete_writing_front(std::error_code code, Sink& sink) {
-        entry e = std::move(writing_.front());
+        entry& e = writing_.front();
+        Completion done = std::move(e.done);
+        const outbox_outcome o{code, e.size(), e.sent_at};
         writing_.pop_front();
         --size_;
-        bytes_ -= e.size();
-        sink(std::move(e.done), outbox_outcome{code, e.size(), e.sent_at});
+        bytes_ -= o.bytes;
+        sink(std::move(done), o);
     }
 
     template <class Sink>
