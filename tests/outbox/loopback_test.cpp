@@ -8,12 +8,15 @@
 #include <redial/outbox/overflow.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/session/hold.hpp>
+#include <redial/setup/transport.hpp>
 #include <redial/stability/uptime_threshold.hpp>
 #include <redial/transport/tcp.hpp>
 
+#include <asio/buffer.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/write.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -270,6 +273,78 @@ TEST(OutboxLoopback, DropOldestReportsEachDropAndStopCompletesTheRest) {
     for (std::size_t i = 20; i < 30; ++i) {
         EXPECT_EQ(g.done.at(i), outbox_errc::stopped) << "message " << i;
     }
+}
+
+// A setup step that writes a hello line (the server answers nothing).
+struct hello_step {
+    template <class Connection>
+    void operator()(Connection& c, redial::setup_buffer&, redial::setup_done done) const {
+        asio::async_write(
+            c, asio::buffer("HELLO\n", 6),
+            [done = std::move(done)](std::error_code ec, std::size_t) mutable { done(ec); });
+    }
+};
+
+// With a setup stage, each connection's handshake goes first and the outbox writes after it:
+// what was sent before the run and while down follows the hello on each connection.
+TEST(OutboxLoopback, TheOutboxWritesAfterEachConnectionsSetup) {
+    asio::io_context io;
+    restartable_server server(io);
+    auto r = redial::make_reconnector(
+        io.get_executor(),
+        redial::with_setup(redial::setup_options{.timeout = 5s},
+                           redial::tcp_transport{io.get_executor(), "127.0.0.1",
+                                                 std::to_string(server.port()), 2s},
+                           hello_step{}),
+        redial::with_backoff(redial::constant_backoff{5ms}),
+        redial::with_give_up({.give_up_timeout = 0ns}), redial::with_observer(recorder{}),
+        redial::with_outbox(redial::outbox<overflow::reject>{}));
+    std::size_t completed = 0;
+    const auto send = [&](std::size_t i) {
+        r.async_send(message(i), [&](std::error_code ec) {
+            EXPECT_FALSE(ec) << ec.message();
+            ++completed;
+        });
+    };
+    asio::steady_timer limit(io, 20s);
+    bool timed_out = false;
+    const auto finish = [&] {
+        r.stop();
+        server.close();
+        limit.cancel();
+    };
+    limit.async_wait([&](std::error_code ec) {
+        if (!ec) {
+            timed_out = true;
+            finish();
+        }
+    });
+    send(0); // before the run: after the first hello
+    send(1);
+    const std::string first = "HELLO\n" + messages(0, 2);
+    const std::string second = "HELLO\n" + messages(2, 4);
+    server.on_data = [&] {
+        if (server.connections() == 1 && server.received(0) == first) {
+            server.stop(); // the client sees the end, then sends while down
+        } else if (server.connections() == 2 && server.received(1) == second) {
+            finish();
+        }
+    };
+    r.observer().disconnected = [&] {
+        if (r.observer().connects == 1) {
+            send(2);
+            send(3);
+            server.start();
+        }
+    };
+    server.start();
+    r.async_run(redial::hold_session{}, [](std::error_code) {});
+    io.run();
+    EXPECT_FALSE(timed_out);
+    ASSERT_EQ(server.connections(), 2u);
+    EXPECT_EQ(server.received(0), first);
+    EXPECT_EQ(server.received(1), second);
+    EXPECT_EQ(completed, 4u);
 }
 
 } // namespace

@@ -76,6 +76,10 @@ public:
         return all;
     }
     [[nodiscard]] std::size_t connections() const { return connections_.size(); }
+    // What connection `i` (in accept order) received.
+    [[nodiscard]] const std::string& received(std::size_t i) const {
+        return connections_.at(i)->data;
+    }
 
     std::function<void()> on_accept; // after each accept
     std::function<void()> on_data;   // after each read that brought bytes
