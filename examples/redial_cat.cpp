@@ -561,23 +561,36 @@ public:
         for (const std::string& l : lines_) {
             unsent_bytes += l.size();
         }
-        if (dropped_.messages == 0 && unsent == 0) {
+        if (dropped_.messages == 0 && expired_.messages == 0 && lost_.messages == 0 &&
+            unsent == 0) {
             return;
         }
         if (format == redial::log_format::json) {
             std::fprintf(stderr,
                          "{\"event\":\"outbox_summary\",\"written\":%llu,\"written_bytes\":%llu,"
-                         "\"dropped\":%llu,\"dropped_bytes\":%llu,\"unsent\":%llu,"
-                         "\"unsent_bytes\":%llu}\n",
+                         "\"dropped\":%llu,\"dropped_bytes\":%llu,\"expired\":%llu,"
+                         "\"expired_bytes\":%llu,\"lost\":%llu,\"lost_bytes\":%llu,"
+                         "\"unsent\":%llu,\"unsent_bytes\":%llu}\n",
                          ull(written_.messages), ull(written_.bytes), ull(dropped_.messages),
-                         ull(dropped_.bytes), ull(unsent), ull(unsent_bytes));
+                         ull(dropped_.bytes), ull(expired_.messages), ull(expired_.bytes),
+                         ull(lost_.messages), ull(lost_.bytes), ull(unsent), ull(unsent_bytes));
             return;
         }
+        // Expired and lost only when there were any: a time-to-live or --queue-cut lose.
+        std::string extra;
+        const auto part = [&extra](const tally& t, const char* what) {
+            if (t.messages != 0) {
+                extra += "; " + std::to_string(t.messages) + " (" + std::to_string(t.bytes) +
+                         " bytes) " + what;
+            }
+        };
+        part(expired_, "expired (--queue-ttl)");
+        part(lost_, "lost mid-write (--queue-cut lose)");
         std::fprintf(stderr,
                      "redial-cat: %llu messages (%llu bytes) written; %llu (%llu bytes) dropped "
-                     "by the outbox; %llu (%llu bytes) left unsent\n",
+                     "by the outbox%s; %llu (%llu bytes) left unsent\n",
                      ull(written_.messages), ull(written_.bytes), ull(dropped_.messages),
-                     ull(dropped_.bytes), ull(unsent), ull(unsent_bytes));
+                     ull(dropped_.bytes), extra.c_str(), ull(unsent), ull(unsent_bytes));
     }
 
 private:
@@ -591,7 +604,12 @@ private:
         } else if (ec == redial::outbox_errc::stopped) {
             stopped_count_.add(n);
         } else {
-            dropped_.add(n); // rejected, too large, dropped, expired, lost, not connected
+        } else if (ec == redial::outbox_errc::expired) {
+            expired_.add(n);
+        } else if (ec == redial::outbox_errc::lost) {
+            lost_.add(n);
+        } else {
+            dropped_.add(n); // rejected, too large, dropped, not connected
         }
         pump();
     }
@@ -622,6 +640,8 @@ private:
     std::string partial_;           // a line without its end yet
     tally written_;
     tally dropped_;
+    tally expired_;
+    tally lost_;
     tally stopped_count_;
     bool stopped_ = false;
     bool ping_queued_ = false;

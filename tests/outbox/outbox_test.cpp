@@ -4,6 +4,7 @@
 
 #include <redial/backoff/constant.hpp>
 #include <redial/clock/virtual_clock.hpp>
+#include <redial/liveness/idle_timeout.hpp>
 #include <redial/observer/counters.hpp>
 #include <redial/reconnector.hpp>
 #include <redial/session/hold.hpp>
@@ -375,6 +376,42 @@ TEST(Outbox, ACompletionThatThrowsLosesNoOtherCompletion) {
     EXPECT_EQ(g.with(written), (std::vector<std::string>{"d"}));
     EXPECT_EQ(g.server->received.at(0), "abcd");
     EXPECT_EQ(g.r.outbox_size(), 0u);
+}
+
+// Under a liveness policy the outbox writes through the watched connection: a link that went
+// silent ends (idle timeout), what is sent meanwhile waits, and goes first on the next one.
+TEST(Outbox, WorksUnderALivenessPolicy) {
+    asio::io_context io;
+    redial::virtual_clock clock{io};
+    auto server = std::make_shared<link_server>();
+    redial::basic_reconnector<link_transport, redial::virtual_clock, redial::constant_backoff,
+                              redial::uptime_threshold, recorder, redial::no_terminal_errors,
+                              redial::idle_timeout, redial::outbox<overflow::reject>>
+        r(io.get_executor(), link_transport{server, io.get_executor()},
+          {.clock = clock,
+           .backoff = redial::constant_backoff{1s},
+           .liveness = redial::idle_timeout{3s}});
+    std::vector<std::error_code> done;
+    r.async_run(redial::hold_session{}, [](std::error_code) {});
+    clock.advance(0s);
+    r.async_send(std::string("a\n"), [&](std::error_code ec) { done.push_back(ec); });
+    clock.advance(0s);
+    ASSERT_EQ(server->received.size(), 1u);
+    EXPECT_EQ(server->received.at(0), "a\n");
+    server->accepting = false;
+    clock.advance(3s); // nothing came for 3 s: the session ends
+    ASSERT_EQ(r.observer().disconnects.size(), 1u);
+    EXPECT_EQ(r.status(), redial::link_status::disconnected);
+    r.async_send(std::string("b\n"), [&](std::error_code ec) { done.push_back(ec); });
+    clock.advance(0s);
+    EXPECT_EQ(r.outbox_size(), 1u);
+    server->accepting = true;
+    clock.advance(1s);
+    ASSERT_EQ(server->received.size(), 2u);
+    EXPECT_EQ(server->received.at(1), "b\n");
+    EXPECT_EQ(done, (std::vector<std::error_code>{{}, {}}));
+    r.stop();
+    clock.advance(0s);
 }
 
 // The heap in use (glibc's count): 0 under a sanitizer's allocator, which glibc does not see.
