@@ -181,9 +181,35 @@ void machine_baseline(benchmark::State& state) {
 
 using strand = asio::strand<asio::io_context::executor_type>;
 
-void send_ours(benchmark::State& state) {
+// The harness both sides share: each iteration posts one batch to the strand, where
+// `send(message, completion)` is called `batch` times, and runs the loop until every message
+// completed.
+template <class Send>
+void run_batches(benchmark::State& state, asio::io_context& io, const strand& ex, Send send) {
     const auto batch = static_cast<std::size_t>(state.range(0));
     const std::string payload(static_cast<std::size_t>(state.range(1)), 'x');
+    std::size_t completed = 0;
+    std::uint64_t messages = 0;
+    const std::uint64_t before = redial_bench::allocations();
+    for (auto _ : state) {
+        asio::post(ex, [&] {
+            for (std::size_t k = 0; k < batch; ++k) {
+                send(std::string(payload),
+                     [&completed](std::error_code ec) { completed += ec ? 0 : 1; });
+            }
+        });
+        messages += batch;
+        io.restart(); // poll() stops the context when it runs out of ready handlers
+        while (completed != messages && io.poll() != 0) {
+        }
+    }
+    count(state, before, messages);
+    if (completed != messages) {
+        state.SkipWithError("not every message completed");
+    }
+}
+
+void send_ours(benchmark::State& state) {
     asio::io_context io;
     redial::virtual_clock clock{io};
     const strand ex = asio::make_strand(io);
@@ -200,25 +226,8 @@ void send_ours(benchmark::State& state) {
         state.SkipWithError("not connected");
         return;
     }
-    std::size_t completed = 0;
-    std::uint64_t messages = 0;
-    const std::uint64_t before = redial_bench::allocations();
-    for (auto _ : state) {
-        asio::post(ex, [&] {
-            for (std::size_t k = 0; k < batch; ++k) {
-                r.async_send(std::string(payload),
-                             [&completed](std::error_code ec) { completed += ec ? 0 : 1; });
-            }
-        });
-        messages += batch;
-        io.restart(); // poll() stops the context when it runs out of ready handlers
-        while (completed != messages && io.poll() != 0) {
-        }
-    }
-    count(state, before, messages);
-    if (completed != messages) {
-        state.SkipWithError("not every message completed");
-    }
+    run_batches(state, io, ex,
+                [&r](std::string m, auto done) { r.async_send(std::move(m), std::move(done)); });
     r.stop();
     io.restart();
     io.poll();
@@ -282,8 +291,6 @@ struct session_queue {
 };
 
 void send_baseline(benchmark::State& state) {
-    const auto batch = static_cast<std::size_t>(state.range(0));
-    const std::string payload(static_cast<std::size_t>(state.range(1)), 'x');
     asio::io_context io;
     redial::virtual_clock clock{io};
     const strand ex = asio::make_strand(io);
@@ -303,25 +310,8 @@ void send_baseline(benchmark::State& state) {
         state.SkipWithError("not connected");
         return;
     }
-    std::size_t completed = 0;
-    std::uint64_t messages = 0;
-    const std::uint64_t before = redial_bench::allocations();
-    for (auto _ : state) {
-        asio::post(ex, [&] {
-            for (std::size_t k = 0; k < batch; ++k) {
-                s.send(std::string(payload),
-                       [&completed](std::error_code ec) { completed += ec ? 0 : 1; });
-            }
-        });
-        messages += batch;
-        io.restart(); // poll() stops the context when it runs out of ready handlers
-        while (completed != messages && io.poll() != 0) {
-        }
-    }
-    count(state, before, messages);
-    if (completed != messages) {
-        state.SkipWithError("not every message completed");
-    }
+    run_batches(state, io, ex,
+                [&s](std::string m, auto done) { s.send(std::move(m), std::move(done)); });
     s.c = nullptr;
     r.stop();
     io.restart();
