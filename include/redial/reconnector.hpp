@@ -869,6 +869,9 @@ private:
         template <class Message>
         void send(Message m, send_options so, send_completion done) {
             if constexpr (has_outbox) {
+                if (stop_requested_.load() && (!started_ || stopped_)) {
+                    stop_outbox(); // stopped with no run in progress: no stop will come by
+                }
                 const time_point now = clock_.now();
                 with_box(now, [&](auto& box, auto sink) {
                     box.push(now, std::move(m), so, std::move(done), sink);

@@ -65,8 +65,7 @@ TEST(ErasedHandler, CompletesThroughItsExecutorNeverInline) {
     EXPECT_EQ(got, "hello");
 }
 
-// Its fallback executor a strand: the handler runs on the strand (posted through the inner
-// io_context executor, then dispatched in).
+// Its fallback executor a strand: the handler runs on the strand (posted straight into it).
 TEST(ErasedHandler, RunsOnAStrandFallback) {
     asio::io_context io;
     const auto strand = asio::make_strand(io.get_executor());
@@ -104,6 +103,36 @@ TEST(ErasedHandler, CompleteOnRunsAtOnceOnlyOnItsOwnExecutor) {
     EXPECT_EQ(ran, (std::vector<std::string>{"mine 1", "after", "bound 2 on its strand"}));
     EXPECT_FALSE(mine);
     EXPECT_FALSE(bound);
+}
+
+// Completions posted one after another run in that order, even on an io_context that four
+// threads run (two hops, via the io_context and then into the strand, could swap them).
+TEST(ErasedHandler, CompletionsRunInTheOrderPostedOnAThreadedContext) {
+    for (int round = 0; round < 20; ++round) {
+        asio::io_context io;
+        const asio::any_io_executor strand = asio::make_strand(io.get_executor());
+        std::vector<int> order;
+        std::vector<redial::detail::erased_handler<int>> handlers;
+        for (int i = 0; i < 200; ++i) {
+            handlers.emplace_back([&order](int v) { order.push_back(v); }, strand);
+        }
+        asio::post(strand, [&] {
+            for (int i = 0; i < 200; ++i) {
+                handlers[static_cast<std::size_t>(i)].complete(i);
+            }
+        });
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&io] { io.run(); });
+        }
+        for (std::thread& t : threads) {
+            t.join();
+        }
+        ASSERT_EQ(order.size(), 200u);
+        for (int i = 0; i < 200; ++i) {
+            ASSERT_EQ(order[static_cast<std::size_t>(i)], i) << "round " << round;
+        }
+    }
 }
 
 // Destroyed without completing (an operation abandoned at shutdown): the handler and what it

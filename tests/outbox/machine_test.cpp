@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -229,8 +230,9 @@ TEST(OutboxMachine, AMessageBeingWrittenDoesNotExpireButExpiresIfItComesBackUnwr
     r.push(t0, "a", 1);
     EXPECT_EQ(r.begin(t0), "a");
     r.m.expire(t0 + 3s, r.sink());
-    EXPECT_TRUE(r.log.empty());              // the write has it
-    EXPECT_EQ(r.m.next_deadline(), t0 + 2s); // still known
+    EXPECT_TRUE(r.log.empty()); // the write has it
+    // Not due while the write has it: a timer armed on it would fire again at once, forever.
+    EXPECT_EQ(r.m.next_deadline(), time_point::max());
     r.disconnect(t0 + 3s); // the write is still in flight: settled when it completes
     r.end(t0 + 3s, 0);     // nothing went out: back in the queue, and past its time
     EXPECT_EQ(r.log, (std::vector<ended>{{1, outbox_errc::expired, 1}}));
@@ -342,6 +344,53 @@ TEST(OutboxMachine, StopEndsEverythingAndAWriteInFlightSaysWhatItTook) {
     EXPECT_EQ(r.log.back(), (ended{4, outbox_errc::stopped, 1}));
     EXPECT_TRUE(r.m.empty());
     EXPECT_EQ(std::error_code(outbox_errc::stopped), std::errc::operation_canceled);
+}
+
+// A stop while a message is half written: the write's outcome settles it, and the half that
+// went out makes it lost under either cut policy (never "stopped", which reads as not written).
+TEST(OutboxMachine, AStopThatCutsAMessageMakesItLostUnderEitherPolicy) {
+    for (const redial::cut_message cut : {redial::cut_message::resend, redial::cut_message::lose}) {
+        rig<> r({.cut = cut});
+        r.connect(t0);
+        r.push(t0, "abcdef", 1);
+        r.push(t0, "gh", 2);
+        EXPECT_EQ(r.begin(t0), "abcdefgh");
+        r.m.stop(r.sink());
+        r.end(t0, 3); // "abc" went out
+        EXPECT_EQ(r.log,
+                  (std::vector<ended>{{1, outbox_errc::lost, 6}, {2, outbox_errc::stopped, 2}}));
+        EXPECT_TRUE(r.m.empty());
+    }
+}
+
+// A policy that answers something other than an overflow_action: refused as by reject, and
+// the limits hold.
+struct out_of_range_policy {
+    redial::overflow_action on_overflow(const redial::outbox_usage&) const {
+        return static_cast<redial::overflow_action>(42);
+    }
+};
+// A policy that throws: the message completes (rejected) before the exception leaves push().
+struct throwing_policy {
+    redial::overflow_action on_overflow(const redial::outbox_usage&) const {
+        throw std::runtime_error("policy");
+    }
+};
+
+TEST(OutboxMachine, APolicyThatAnswersNonsenseOrThrowsBreaksNoLimitAndLosesNoCompletion) {
+    rig<out_of_range_policy> nonsense({.max_messages = 2, .max_bytes = 4});
+    for (int i = 1; i <= 5; ++i) {
+        nonsense.push(t0, "xx", i);
+    }
+    EXPECT_EQ(nonsense.m.size(), 2u);
+    EXPECT_EQ(nonsense.m.bytes(), 4u);
+    EXPECT_EQ(nonsense.ids(outbox_errc::rejected), (std::vector<int>{3, 4, 5}));
+
+    rig<throwing_policy> throwing({.max_messages = 1});
+    throwing.push(t0, "a", 1);
+    EXPECT_THROW(throwing.push(t0, "b", 2), std::runtime_error);
+    EXPECT_EQ(throwing.log, (std::vector<ended>{{2, outbox_errc::rejected, 1}}));
+    EXPECT_EQ(throwing.m.size(), 1u);
 }
 
 TEST(OutboxMachine, AnEmptyMessageIsWrittenInItsTurn) {

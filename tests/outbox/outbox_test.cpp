@@ -414,6 +414,35 @@ TEST(Outbox, WorksUnderALivenessPolicy) {
     clock.advance(0s);
 }
 
+// A time-to-live that runs out while the write holds the message (a peer that stopped
+// reading): the timer does not fire again and again; the message is written when the peer
+// reads again (it belonged to the write), and a later one that waited too long expires.
+TEST(Outbox, ATimeToLiveThatPassesDuringAStalledWriteDoesNotSpin) {
+    rig<> g({.ttl = 1s});
+    g.server->stalled = true;
+    g.send("a");
+    g.clock.advance(0s);
+    g.send("b");
+    g.clock.advance(2s); // returned: no timer loop
+    EXPECT_EQ(g.with(outbox_errc::expired), (std::vector<std::string>{"b"}));
+    EXPECT_EQ(g.clock.pending(), 0u); // no wait left armed for a message the write holds
+    g.server->resume();
+    g.clock.advance(0s);
+    EXPECT_EQ(g.with(written), (std::vector<std::string>{"a"}));
+    EXPECT_EQ(g.server->received.at(0), "a");
+}
+
+// stop() with no run in progress, and a send after it: it completes stopped at once (no stop
+// will come by later to settle it).
+TEST(Outbox, ASendAfterAStopWithoutARunCompletesStopped) {
+    rig<> g({}, false);
+    g.r.stop();
+    g.clock.advance(0s);
+    g.send("a");
+    g.clock.advance(0s);
+    EXPECT_EQ(g.with(outbox_errc::stopped), (std::vector<std::string>{"a"}));
+}
+
 // The heap in use (glibc's count): 0 under a sanitizer's allocator, which glibc does not see.
 std::size_t heap_in_use() {
     return ::mallinfo2().uordblks;

@@ -106,18 +106,23 @@ public:
         }
         if (!fits(n)) {
             const outbox_usage usage{size_, bytes_, options_.max_messages, options_.max_bytes, n};
-            switch (overflow_.on_overflow(usage)) {
-            case overflow_action::reject:
-                return refuse(outbox_errc::rejected);
-            case overflow_action::drop_newest:
+            overflow_action action = overflow_action::reject;
+            try {
+                action = overflow_.on_overflow(usage);
+            } catch (...) { // the policy's bug: the message still completes, once
+                refuse(outbox_errc::rejected);
+                throw;
+            }
+            if (action == overflow_action::drop_newest) {
                 return refuse(outbox_errc::dropped);
-            case overflow_action::drop_oldest:
-                while (!fits(n) && drop_front(outbox_errc::dropped, sink)) {
-                }
-                if (!fits(n)) { // all that is left is being written
-                    return refuse(outbox_errc::dropped);
-                }
-                break;
+            }
+            if (action != overflow_action::drop_oldest) { // reject, or not an overflow_action
+                return refuse(outbox_errc::rejected);     // (the limits hold whatever it says)
+            }
+            while (!fits(n) && drop_front(outbox_errc::dropped, sink)) {
+            }
+            if (!fits(n)) { // all that is left is being written
+                return refuse(outbox_errc::dropped);
             }
         }
         const time_point deadline = ttl ? detail::sat_add(now, *ttl) : time_point::max();
@@ -209,21 +214,18 @@ public:
     }
 
     /// Messages whose time-to-live passed (and whose write has not begun) end as expired.
+    /// A message in the write in flight does not expire: its deadline leaves the heap here and
+    /// comes back if a disconnect returns it to the queue (kept, it would be due at once,
+    /// forever, and a driver re-arming its timer on next_deadline() would spin).
     template <class Sink>
     void expire(time_point now, Sink&& sink) {
-        std::vector<std::pair<time_point, std::uint64_t>> keep; // deadlines of messages in flight
         while (!deadlines_.empty() && deadlines_.front().first <= now) {
             const auto top = deadlines_.front();
             std::ranges::pop_heap(deadlines_, std::greater<>{});
             deadlines_.pop_back();
             if (entry* e = find(queued_, top.second); e != nullptr && e->live) {
                 kill(*e, outbox_errc::expired, sink);
-            } else if (find(writing_, top.second) != nullptr) {
-                keep.push_back(top);
             }
-        }
-        for (const auto& d : keep) {
-            push_deadline(d.first, d.second);
         }
         trim();
     }
@@ -236,8 +238,12 @@ public:
         while (drop_front(outbox_errc::stopped, sink)) {
         }
         if (!write_pending_) {
+            // Part of the head went out and the rest never will: lost, whatever `cut` says
+            // (stopped would read as "not written", and a resend would repeat the part).
+            if (std::exchange(offset_, 0) != 0 && !writing_.empty()) {
+                complete_writing_front(outbox_errc::lost, sink);
+            }
             while (!writing_.empty()) {
-                offset_ = 0;
                 complete_writing_front(outbox_errc::stopped, sink);
             }
         }
@@ -275,7 +281,8 @@ private:
     };
 
     [[nodiscard]] bool fits(std::size_t n) const noexcept {
-        return size_ < options_.max_messages && n <= options_.max_bytes - bytes_;
+        return size_ < options_.max_messages && bytes_ <= options_.max_bytes &&
+               n <= options_.max_bytes - bytes_;
     }
 
     static entry* find(std::deque<entry>& q, std::uint64_t seq) noexcept {
@@ -377,9 +384,12 @@ private:
         if (std::exchange(offset_, 0) != 0 && options_.cut == cut_message::lose) {
             complete_writing_front(outbox_errc::lost, sink);
         }
-        while (!writing_.empty()) { // back to the front, in their order
+        while (!writing_.empty()) { // back to the front, in their order, with their deadlines
             queued_.push_front(std::move(writing_.back()));
             writing_.pop_back();
+            if (const entry& e = queued_.front(); e.deadline != time_point::max()) {
+                push_deadline(e.deadline, e.seq);
+            }
         }
         if (!detail::keeps_while_down(overflow_)) {
             // What was sent before the connection ended (not what a new one has taken since).

@@ -114,7 +114,8 @@ public:
 
     [[nodiscard]] constexpr kind which() const noexcept { return kind_; }
     [[nodiscard]] constexpr std::string_view name() const noexcept {
-        return names[static_cast<std::size_t>(kind_)];
+        const auto i = static_cast<std::size_t>(kind_);
+        return i < std::size(names) ? names[i] : std::string_view("unknown");
     }
     [[nodiscard]] constexpr overflow_action on_overflow(const outbox_usage&) const noexcept {
         switch (kind_) {
