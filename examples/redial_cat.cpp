@@ -495,7 +495,7 @@ public:
     }
 
     // New stdin data (empty: the end of stdin, which sends a last line without its "\n").
-    void push(std::vector<char> chunk) {
+    void push(const std::vector<char>& chunk) {
         if (chunk.empty()) {
             if (!partial_.empty()) {
                 lines_.push_back(std::exchange(partial_, {}));
@@ -603,7 +603,6 @@ private:
             written_.add(n);
         } else if (ec == redial::outbox_errc::stopped) {
             stopped_count_.add(n);
-        } else {
         } else if (ec == redial::outbox_errc::expired) {
             expired_.add(n);
         } else if (ec == redial::outbox_errc::lost) {
@@ -681,7 +680,7 @@ int run(asio::io_context& io, Transport transport, const redial::options& o,
             s->ping();
         }
     };
-    reader.start([session](std::vector<char> chunk) { session->push(std::move(chunk)); });
+    reader.start([session](const std::vector<char>& chunk) { session->push(chunk); });
     // Each change of status may let stdin flow again (see cat::pump).
     std::function<void()> watch = [&] {
         r.async_wait_status([&](std::error_code ec, redial::link_status) {
