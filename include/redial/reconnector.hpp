@@ -850,7 +850,7 @@ private:
                         } catch (const std::bad_alloc&) { // NOLINT(bugprone-empty-catch)
                         } // posted instead (emplace_back left `done` as it was)
                     }
-                    done.complete(o.code);
+                    done.complete_in_order(o.code);
                 };
                 box_.busy = true;
                 try {
@@ -956,7 +956,7 @@ private:
                     }
                 } catch (...) {
                     for (++i; i < box_.ready.size(); ++i) {
-                        box_.ready[i].first.complete(box_.ready[i].second);
+                        box_.ready[i].first.complete_in_order(box_.ready[i].second);
                     }
                     box_.ready.clear();
                     throw;

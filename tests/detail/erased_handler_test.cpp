@@ -65,7 +65,8 @@ TEST(ErasedHandler, CompletesThroughItsExecutorNeverInline) {
     EXPECT_EQ(got, "hello");
 }
 
-// Its fallback executor a strand: the handler runs on the strand (posted straight into it).
+// Its fallback executor a strand: the handler runs on the strand (posted through the inner
+// io_context executor, then dispatched in).
 TEST(ErasedHandler, RunsOnAStrandFallback) {
     asio::io_context io;
     const auto strand = asio::make_strand(io.get_executor());
@@ -105,9 +106,10 @@ TEST(ErasedHandler, CompleteOnRunsAtOnceOnlyOnItsOwnExecutor) {
     EXPECT_FALSE(bound);
 }
 
-// Completions posted one after another run in that order, even on an io_context that four
-// threads run (two hops, via the io_context and then into the strand, could swap them).
-TEST(ErasedHandler, CompletionsRunInTheOrderPostedOnAThreadedContext) {
+// complete_in_order: completions posted one after another run in that order, even on an
+// io_context that four threads run (complete()'s two hops, via the io_context and then into
+// the strand, can swap them).
+TEST(ErasedHandler, CompleteInOrderKeepsTheOrderOnAThreadedContext) {
     for (int round = 0; round < 20; ++round) {
         asio::io_context io;
         const asio::any_io_executor strand = asio::make_strand(io.get_executor());
@@ -118,7 +120,7 @@ TEST(ErasedHandler, CompletionsRunInTheOrderPostedOnAThreadedContext) {
         }
         asio::post(strand, [&] {
             for (int i = 0; i < 200; ++i) {
-                handlers[static_cast<std::size_t>(i)].complete(i);
+                handlers[static_cast<std::size_t>(i)].complete_in_order(i);
             }
         });
         std::vector<std::thread> threads;

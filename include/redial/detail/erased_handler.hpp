@@ -11,11 +11,13 @@
 #include <optional>
 #include <tuple>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 
 #include <asio/any_io_executor.hpp>
 #include <asio/associated_executor.hpp>
 #include <asio/bind_allocator.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/strand.hpp>
@@ -116,9 +118,40 @@ auto with_cached_memory(F f) {
     return asio::bind_allocator(cached_allocator<std::byte>{}, std::move(f));
 }
 
-/// What erased_handler and post_erased post: one function-object type for every handler and
-/// signature, so the posting code (the asio operations under asio::post) is compiled once per
-/// program rather than once per handler type.
+/// Posts `f` to `ex` (never runs it inline), the posted operations' memory from block_cache.
+/// Through an any_io_executor asio 1.22 ignores the handler's allocator (it takes the memory
+/// from the thread_info cache); posted to the strand's io_context executor, then dispatched
+/// into the strand, it is used. (A post from inside the strand to itself would make the strand
+/// re-post its invoker with asio's cache.)
+template <class F>
+void post_cached_any(const asio::any_io_executor& ex, F f) {
+    using io_executor = asio::io_context::executor_type;
+    const std::type_info& type = ex.target_type();
+    if (type == typeid(asio::strand<io_executor>)) {
+        const auto& strand = *ex.target<asio::strand<io_executor>>();
+        asio::post(strand.get_inner_executor(),
+                   with_cached_memory([strand, f = std::move(f)]() mutable {
+                       asio::dispatch(strand, with_cached_memory(std::move(f)));
+                   }));
+    } else if (type == typeid(io_executor)) {
+        asio::post(*ex.target<io_executor>(), with_cached_memory(std::move(f)));
+    } else {
+        asio::post(ex, with_cached_memory(std::move(f)));
+    }
+}
+
+template <class Executor, class F>
+void post_cached(const Executor& ex, F f) {
+    if constexpr (std::is_same_v<Executor, asio::any_io_executor>) {
+        post_cached_any(ex, std::move(f));
+    } else {
+        asio::post(ex, with_cached_memory(std::move(f))); // its own type: the allocator is used
+    }
+}
+
+/// What erased_handler posts: one function-object type for every handler and signature, so the
+/// posting code (post_cached_any's three paths and the asio operations under them) is compiled
+/// once per program rather than once per handler type.
 class erased_call_target {
 public:
     virtual void invoke() && = 0;           // calls the handler with its arguments, frees *this
@@ -148,9 +181,9 @@ private:
 
 /// Posts `f` to `ex` (never runs it inline) as an erased_call, boxed in block_cache memory: a
 /// lambda costs its own box only, not a chain of asio operations of its type. Straight into the
-/// strand's own queue, not through a hop via the io_context: calls one thread makes one after
-/// another (a session's done() then wake()) must run in that order, and two hops may arrive in
-/// either order when the io_context runs on several threads.
+/// strand's own queue, not through post_cached_any's hop via the io_context: calls one thread
+/// makes one after another (a session's done() then wake()) must run in that order, and two
+/// hops may arrive in either order when the io_context runs on several threads.
 template <class F>
 void post_erased(const asio::any_io_executor& ex, F f) {
     struct task final : erased_call_target {
@@ -179,12 +212,13 @@ void post_erased(const asio::any_io_executor& ex, F f) {
 
 /// A move-only completion handler of signature void(Args...), type-erased so an operation can
 /// keep it until it completes (asio 1.22 has no any_completion_handler), boxed in block_cache
-/// memory. complete() posts it to its associated executor (or the fallback), never runs it
-/// inline; complete_on() may run it at once.
+/// memory: a steady stream of them allocates nothing. complete() posts it to its associated
+/// executor (or the fallback), never runs it inline.
 template <class... Args>
 class erased_handler {
     struct base : erased_call_target {
         virtual void complete(Args... args) && = 0; // stores the arguments, posts the handler
+        virtual void complete_in_order(Args... args) && = 0; // the same in one hop
         // Runs the handler now if its executor is `current`, else as complete().
         virtual void complete_on(const asio::any_io_executor& current, Args... args) && = 0;
 
@@ -199,12 +233,13 @@ class erased_handler {
         // The associated executor is asked for before the handler moves (asio 1.22 quirk).
         holder(Handler h, const asio::any_io_executor& fallback)
             : handler(std::move(h)), ex(asio::get_associated_executor(handler, fallback)) {}
-        // One hop, as post_erased: completions posted one after another (an outbox's) run in
-        // that order even on an io_context run by several threads. On failure erased_call's
-        // destructor frees this.
         void complete(Args... a) && override {
             args.emplace(std::move(a)...);
-            asio::post(ex, erased_call{this});
+            post_cached(ex, erased_call{this}); // on failure erased_call's destructor frees this
+        }
+        void complete_in_order(Args... a) && override {
+            args.emplace(std::move(a)...);
+            asio::post(ex, erased_call{this}); // as post_erased: straight into the strand's queue
         }
         void complete_on(const asio::any_io_executor& current, Args... a) && override {
             if constexpr (std::is_same_v<decltype(ex), asio::any_io_executor>) {
@@ -215,7 +250,7 @@ class erased_handler {
                     return;
                 }
             }
-            std::move(*this).complete(std::move(a)...);
+            std::move(*this).complete_in_order(std::move(a)...);
         }
         void invoke() && override {
             if (!args) [[unlikely]] { // unreachable: complete() stores them before it posts
@@ -257,9 +292,20 @@ public:
         std::move(*p).complete(std::move(args)...);
     }
 
+    /// The same, posted straight into the executor's queue (a strand's own): completions one
+    /// thread posts one after another run in that order even on an io_context run by several
+    /// threads, which complete()'s hop through the io_context does not keep. It costs an
+    /// allocation per call where asio's recycling cache is empty (repeated polls), which
+    /// complete() avoids: for completions whose order is promised (an outbox's).
+    void complete_in_order(Args... args) {
+        base* p = p_.release();
+        std::move(*p).complete_in_order(std::move(args)...);
+    }
+
     /// Runs the handler with `args` at once if its associated executor is `current` (the
     /// caller runs there, in a completion handler of its own: asio's composed operations call
-    /// their final handler the same way), else posts it as complete(); afterwards this is empty.
+    /// their final handler the same way), else posts it as complete_in_order(); afterwards this
+    /// is empty.
     void complete_on(const asio::any_io_executor& current, Args... args) {
         base* p = p_.release();
         std::move(*p).complete_on(current, std::move(args)...);
