@@ -219,7 +219,7 @@ class erased_handler {
     struct base : erased_call_target {
         virtual void complete(Args... args) && = 0; // stores the arguments, posts the handler
         virtual void complete_in_order(Args... args) && = 0; // the same in one hop
-        // Runs the handler now if its executor is `current`, else as complete().
+        // Runs the handler now if its executor is `current`, else as complete_in_order().
         virtual void complete_on(const asio::any_io_executor& current, Args... args) && = 0;
 
     protected:
